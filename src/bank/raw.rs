@@ -1,0 +1,208 @@
+//! The bank's entries exactly as moderators write them in TOML, with the position of every value
+//! so that problems can be reported as `path:line:col`. Validation turns them into [`super`] types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+/// Text per language code: `{ en = "...", ar = "..." }`.
+pub type PerLang = BTreeMap<String, Spanned<String>>;
+
+/// A source: a page or document that answers and quotes rest on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Unique id across the bank.
+    pub id: Spanned<String>,
+    /// Who published the page cited (a copy names itself as a copy).
+    pub outlet: Spanned<String>,
+    /// The page's title.
+    pub title: Spanned<String>,
+    /// Where it can be read; a source with no public address must have an archive.
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub published: Spanned<String>,
+    /// Language code of the source itself.
+    pub language: Spanned<String>,
+    /// How far the source can be trusted.
+    pub confidence: Spanned<Confidence>,
+    /// A remark for readers, e.g. that the page is a copy.
+    #[serde(default)]
+    pub note: Option<Spanned<String>>,
+    /// Path, relative to the bank folder, of the archived text that quotes are checked against.
+    #[serde(default)]
+    pub archive: Option<Spanned<String>>,
+}
+
+/// How far a source can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Advocacy summary, reworded copy or inference.
+    Low,
+    /// Reputable copy, or an outlet's paraphrase of a primary source.
+    Medium,
+    /// Primary or original reputable outlet, read directly.
+    High,
+}
+
+/// A verbatim quote with its speaker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quote {
+    /// Unique id across the bank.
+    pub id: Spanned<String>,
+    /// The words, character for character as the source prints them.
+    pub text: Spanned<String>,
+    /// Language code of the original words.
+    pub language: Spanned<String>,
+    /// The speaker's name per language; the original language's entry is spelt as in the source.
+    pub speaker: PerLang,
+    /// Other spellings of the speaker's name, for search.
+    #[serde(default)]
+    pub speaker_aliases: Vec<Spanned<String>>,
+    /// The speaker's role or title per language.
+    pub role: PerLang,
+    /// The source the quote is taken from.
+    pub source: Spanned<String>,
+    /// When it was said or published.
+    pub date: Spanned<String>,
+    /// Optional context per language.
+    #[serde(default)]
+    pub note: PerLang,
+    /// The bank's own translations, always labelled as such.
+    #[serde(default)]
+    pub translations: PerLang,
+}
+
+/// A curated answer to a question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// Unique id across the bank; also the autocomplete value.
+    pub id: Spanned<String>,
+    /// One word that groups answers.
+    pub category: Spanned<String>,
+    /// Optional tags, searched like aliases.
+    #[serde(default)]
+    pub tags: Vec<Spanned<String>>,
+    /// Listed first when autocomplete has no input.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When a moderator last checked it against its sources.
+    pub reviewed: Spanned<String>,
+    /// Quote ids shown under the answer.
+    #[serde(default)]
+    pub quotes: Vec<Spanned<String>>,
+    /// Source ids; at least one.
+    pub sources: Spanned<Vec<Spanned<String>>>,
+    /// Title per language.
+    pub title: PerLang,
+    /// The ways people ask, per language.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<Spanned<String>>>,
+    /// The answer text per language.
+    pub body: PerLang,
+}
+
+/// A dated event for the timeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Unique id across the bank.
+    pub id: Spanned<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub date: Spanned<String>,
+    /// What happened, per language.
+    pub text: PerLang,
+    /// Source ids; at least one.
+    pub sources: Spanned<Vec<Spanned<String>>>,
+}
+
+/// A language the bank speaks, with the words the bot shows around the content.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    /// Language code used as the key of per-language texts (`en`, `ar`).
+    pub code: Spanned<String>,
+    /// Its name in itself (`English`, `العربية`), shown in the `lang` option.
+    pub name: Spanned<String>,
+    /// Writing direction.
+    #[serde(default)]
+    pub direction: Direction,
+    /// Discord locales whose users get this language by default (`en-US`, `en-GB`).
+    #[serde(default)]
+    pub locales: Vec<String>,
+    /// Words search ignores in this language.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Words the bot shows around the content.
+    pub strings: Strings,
+}
+
+/// Writing direction of a language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Left to right.
+    #[default]
+    Ltr,
+    /// Right to left (Arabic).
+    Rtl,
+}
+
+/// The interface words of one language. Every language must give all of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strings {
+    /// Heading of the sources block.
+    pub sources: String,
+    /// Heading of the quotes block.
+    pub quotes: String,
+    /// Label put before the bank's translation of a quote.
+    pub translation_label: String,
+    /// "I'm not sure" reply when nothing matches well enough.
+    pub not_sure: String,
+    /// Line before suggestions.
+    pub suggestions: String,
+    /// Label of the share button.
+    pub share: String,
+    /// "Shared by {who}" line on a shared post.
+    pub shared_by: String,
+    /// Footer words before the review date.
+    pub reviewed: String,
+    /// Heading of the timeline.
+    pub timeline: String,
+    /// When nothing matches a /topic, /quote or /sources request.
+    pub not_found: String,
+    /// Note when the same content was just shared in the channel.
+    pub recently_shared: String,
+    /// Note when a person has shared too much recently.
+    pub share_limit: String,
+    /// Refusal for non-moderators.
+    pub not_allowed: String,
+    /// Apology when something went wrong inside the bot.
+    pub internal_error: String,
+    /// Note that content is missing in this language and shown in another.
+    pub fallback_language: String,
+    /// Text of `/help`.
+    pub help: String,
+    /// Word for confidence levels: high.
+    pub confidence_high: String,
+    /// Word for confidence levels: medium.
+    pub confidence_medium: String,
+    /// Word for confidence levels: low.
+    pub confidence_low: String,
+    /// The text "said by" joins speaker and role with, if any; e.g. "—".
+    pub quote_said: String,
+}
+
+/// Spellings that search treats as one word.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Synonyms {
+    /// The spellings; the first is the canonical one.
+    pub terms: Vec<Spanned<String>>,
+}

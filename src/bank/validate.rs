@@ -1,0 +1,838 @@
+//! Checks a parsed bank as a whole and, when it is sound, builds the [`Bank`]. Every problem is
+//! collected, not just the first, so that a moderator fixes a file in one round.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Component, Path};
+
+use serde_spanned::Spanned;
+
+use super::diagnostic::{line_col, Diagnostic, Severity};
+use super::load::{suggest, LoadOptions, Parsed};
+use super::{Answer, Bank, EntryRef, Event, Language, Quote, Source, Texts};
+use crate::search::{Analyzer, Document, Index};
+
+/// Longest id: ids travel inside 100-character button ids with a prefix and a language code.
+pub const MAX_ID_LEN: usize = 64;
+/// Longest title or alias: autocomplete choice names stop at 100 characters.
+pub const MAX_TITLE: usize = 100;
+/// Longest answer body: an embed description.
+pub const MAX_BODY: usize = 4096;
+/// Longest quote block (speaker line + text): an embed field value.
+pub const MAX_QUOTE_FIELD: usize = 1024;
+/// Longest timeline line or source title.
+pub const MAX_LINE: usize = 900;
+
+struct Reporter<'a> {
+    parsed: &'a Parsed,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Reporter<'_> {
+    fn at(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        severity: Severity,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let f = &self.parsed.files[file];
+        let (line, col) = line_col(&f.text, span.start);
+        self.out.push(Diagnostic {
+            path: f.path.clone(),
+            line,
+            col,
+            severity,
+            message,
+            hint,
+        });
+    }
+
+    fn error(&mut self, file: usize, span: &Range<usize>, message: impl Into<String>) {
+        self.at(file, span, Severity::Error, message.into(), None);
+    }
+
+    fn error_hint(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.at(
+            file,
+            span,
+            Severity::Error,
+            message.into(),
+            Some(hint.into()),
+        );
+    }
+
+    fn warning(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.at(
+            file,
+            span,
+            Severity::Warning,
+            message.into(),
+            Some(hint.into()),
+        );
+    }
+
+    fn place(&self, file: usize, span: &Range<usize>) -> String {
+        let f = &self.parsed.files[file];
+        let (line, col) = line_col(&f.text, span.start);
+        format!("{}:{line}:{col}", f.path.display())
+    }
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Whether `id` is usable as a choice value and inside a button id.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+}
+
+/// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` into the earliest day it covers.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let num = |p: &str, len: usize| -> Option<u32> {
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
+    };
+    let year = num(parts.first()?, 4)? as i32;
+    let month = match parts.get(1) {
+        Some(m) => num(m, 2)?,
+        None => 1,
+    };
+    let day = match parts.get(2) {
+        Some(d) => num(d, 2)?,
+        None => 1,
+    };
+    if parts.len() > 3 {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    time::Date::from_calendar_date(year, month, u8::try_from(day).ok()?).ok()
+}
+
+/// Runs of whitespace become one space, so line breaks in an archive do not hide a quote.
+pub fn fold_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub(super) fn validate(
+    dir: &Path,
+    parsed: Parsed,
+    options: &LoadOptions,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Bank> {
+    let mut r = Reporter {
+        parsed: &parsed,
+        out,
+    };
+
+    // Languages first: every per-language text is checked against them.
+    let mut languages: Vec<Language> = Vec::new();
+    for l in &parsed.languages {
+        let code = l.value.code.get_ref();
+        if !valid_lang_code(code) {
+            r.error_hint(
+                l.file,
+                &l.value.code.span(),
+                format!("`{code}` is not a language code"),
+                "use a lowercase ISO 639-1 code such as `en` or `ar`",
+            );
+        } else if languages.iter().any(|x| &x.code == code) {
+            r.error(
+                l.file,
+                &l.value.code.span(),
+                format!("language `{code}` is declared twice"),
+            );
+        } else {
+            languages.push(Language {
+                code: code.clone(),
+                name: l.value.name.get_ref().clone(),
+                direction: l.value.direction,
+                locales: l.value.locales.clone(),
+                strings: l.value.strings.clone(),
+            });
+        }
+    }
+    if let Some(default) = &options.default_language {
+        match languages.iter().position(|l| &l.code == default) {
+            Some(i) => {
+                let l = languages.remove(i);
+                languages.insert(0, l);
+            }
+            None if !languages.is_empty() => r.out.push(Diagnostic {
+                path: dir.to_path_buf(),
+                line: 1,
+                col: 1,
+                severity: Severity::Error,
+                message: format!("config.toml sets default_language = `{default}`, which the bank does not declare"),
+                hint: Some(format!("declared languages: {}", codes(&languages))),
+            }),
+            None => {}
+        }
+    }
+    if languages.is_empty() {
+        r.out.push(Diagnostic {
+            path: dir.to_path_buf(),
+            line: 1,
+            col: 1,
+            severity: Severity::Error,
+            message: "the bank declares no language".into(),
+            hint: Some("add a [[language]] entry (see responses/README.md)".into()),
+        });
+    }
+    let declared: HashSet<&str> = languages.iter().map(|l| l.code.as_str()).collect();
+    let default_lang = languages
+        .first()
+        .map(|l| l.code.clone())
+        .unwrap_or_default();
+
+    // Ids are unique across kinds, because buttons and choices carry bare ids.
+    let mut ids: HashMap<String, (usize, Range<usize>, EntryRef)> = HashMap::new();
+    let mut register = |r: &mut Reporter, file: usize, id: &Spanned<String>, entry: EntryRef| {
+        let span = id.span();
+        let id = id.get_ref();
+        if !valid_id(id) {
+            r.error_hint(
+                file,
+                &span,
+                format!("id `{id}` cannot be used as a command choice"),
+                format!(
+                    "ids are 1-{MAX_ID_LEN} characters of a-z, 0-9 and `-`, not starting with `-`"
+                ),
+            );
+        }
+        if let Some((f, s, _)) = ids.get(id) {
+            let first = r.place(*f, s);
+            r.error_hint(
+                file,
+                &span,
+                format!("duplicate id `{id}`"),
+                format!("first defined at {first}"),
+            );
+        } else {
+            ids.insert(id.clone(), (file, span, entry));
+        }
+    };
+    // In file order, so that "first defined at" points at what a reader meets first.
+    let mut all: Vec<(usize, &Spanned<String>, EntryRef)> = Vec::new();
+    all.extend(
+        parsed
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.file, &x.value.id, EntryRef::Source(i))),
+    );
+    all.extend(
+        parsed
+            .quotes
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.file, &x.value.id, EntryRef::Quote(i))),
+    );
+    all.extend(
+        parsed
+            .answers
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.file, &x.value.id, EntryRef::Answer(i))),
+    );
+    all.extend(
+        parsed
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.file, &x.value.id, EntryRef::Event(i))),
+    );
+    all.sort_by_key(|(file, id, _)| (*file, id.span().start));
+    for (file, id, entry) in all {
+        register(&mut r, file, id, entry);
+    }
+    let source_ids: Vec<&str> = parsed
+        .sources
+        .iter()
+        .map(|s| s.value.id.get_ref().as_str())
+        .collect();
+    let quote_ids: Vec<&str> = parsed
+        .quotes
+        .iter()
+        .map(|q| q.value.id.get_ref().as_str())
+        .collect();
+    let resolve =
+        |r: &mut Reporter, file: usize, reference: &Spanned<String>, want: &str| -> Option<usize> {
+            let id = reference.get_ref();
+            match ids.get(id) {
+                Some((_, _, EntryRef::Source(i))) if want == "source" => Some(*i),
+                Some((_, _, EntryRef::Quote(i))) if want == "quote" => Some(*i),
+                Some(_) => {
+                    r.error(file, &reference.span(), format!("`{id}` is not a {want}"));
+                    None
+                }
+                None => {
+                    let pool = if want == "source" {
+                        &source_ids
+                    } else {
+                        &quote_ids
+                    };
+                    let hint = suggest(id, pool).map(|s| format!("did you mean `{s}`?"));
+                    r.at(
+                        file,
+                        &reference.span(),
+                        Severity::Error,
+                        format!("unknown {want} id `{id}`"),
+                        hint,
+                    );
+                    None
+                }
+            }
+        };
+
+    let check_langs = |r: &mut Reporter,
+                       file: usize,
+                       entry_span: &Range<usize>,
+                       texts: &BTreeMap<String, Spanned<String>>,
+                       what: &str,
+                       required: bool,
+                       max: usize| {
+        for (code, text) in texts {
+            if !declared.contains(code.as_str()) {
+                let hint = format!("declared languages: {}", codes(&languages));
+                r.error_hint(
+                    file,
+                    &text.span(),
+                    format!("{what}: unknown language `{code}`"),
+                    hint,
+                );
+            }
+            check_text(r, file, text, what, max);
+        }
+        if required {
+            for l in &languages {
+                if !texts.contains_key(&l.code) {
+                    if l.code == default_lang {
+                        r.error(
+                            file,
+                            entry_span,
+                            format!("{what} has no `{}` text (the default language)", l.code),
+                        );
+                    } else {
+                        r.warning(
+                            file,
+                            entry_span,
+                            format!("{what} has no `{}` text", l.code),
+                            format!("readers of {} will see {default_lang} instead", l.name),
+                        );
+                    }
+                }
+            }
+        }
+    };
+
+    // Sources.
+    let mut archives: Vec<Option<String>> = Vec::new();
+    let mut sources = Vec::new();
+    for s in &parsed.sources {
+        let v = &s.value;
+        for (field, text, max) in [("outlet", &v.outlet, 200), ("title", &v.title, MAX_LINE)] {
+            check_text(&mut r, s.file, text, &format!("source {field}"), max);
+        }
+        match &v.url {
+            Some(url) => check_url(&mut r, s.file, url),
+            None if v.archive.is_none() => r.error_hint(s.file, &s.span, format!("source `{}` has neither a url nor an archive", v.id.get_ref()), "readers must be able to check a source: give its address, or archive its text in the bank"),
+            None => {}
+        }
+        check_date(&mut r, s.file, &v.published);
+        if !valid_lang_code(v.language.get_ref()) {
+            r.error(
+                s.file,
+                &v.language.span(),
+                format!("`{}` is not a language code", v.language.get_ref()),
+            );
+        }
+        let archive = v
+            .archive
+            .as_ref()
+            .and_then(|a| read_archive(&mut r, s.file, dir, a));
+        archives.push(archive);
+        sources.push(Source {
+            id: v.id.get_ref().clone(),
+            outlet: v.outlet.get_ref().clone(),
+            title: v.title.get_ref().clone(),
+            url: v.url.as_ref().map(|u| u.get_ref().clone()),
+            published: v.published.get_ref().clone(),
+            language: v.language.get_ref().clone(),
+            confidence: *v.confidence.get_ref(),
+            note: v.note.as_ref().map(|n| n.get_ref().clone()),
+        });
+    }
+    let folded_archives: Vec<Option<String>> = archives
+        .iter()
+        .map(|a| a.as_deref().map(fold_whitespace))
+        .collect();
+
+    // Quotes.
+    let mut quotes = Vec::new();
+    for q in &parsed.quotes {
+        let v = &q.value;
+        let lang = v.language.get_ref();
+        if !valid_lang_code(lang) {
+            r.error(
+                q.file,
+                &v.language.span(),
+                format!("`{lang}` is not a language code"),
+            );
+        }
+        check_text(&mut r, q.file, &v.text, "quote text", MAX_QUOTE_FIELD);
+        check_date(&mut r, q.file, &v.date);
+        match v.speaker.get(lang) {
+            None => r.error_hint(
+                q.file,
+                &q.span,
+                format!("quote has no speaker name in its own language `{lang}`"),
+                format!("add `{lang} = \"...\"` to speaker, spelt as the source spells it"),
+            ),
+            Some(name) => {
+                let longest_role = v
+                    .role
+                    .values()
+                    .map(|x| chars(x.get_ref()))
+                    .max()
+                    .unwrap_or(0);
+                let block = chars(v.text.get_ref()) + chars(name.get_ref()) + longest_role + 16;
+                if block > MAX_QUOTE_FIELD {
+                    r.error_hint(q.file, &v.text.span(), format!("quote with its speaker line is {block} characters; an embed field holds {MAX_QUOTE_FIELD}"), "quote a shorter passage that stands on its own");
+                }
+            }
+        }
+        for (what, texts) in [
+            ("speaker", &v.speaker),
+            ("role", &v.role),
+            ("note", &v.note),
+        ] {
+            for (code, text) in texts {
+                if code != lang && !declared.contains(code.as_str()) {
+                    r.error_hint(
+                        q.file,
+                        &text.span(),
+                        format!("quote {what}: unknown language `{code}`"),
+                        format!("declared languages: {}", codes(&languages)),
+                    );
+                }
+                check_text(&mut r, q.file, text, &format!("quote {what}"), 300);
+            }
+        }
+        if v.role.is_empty() {
+            r.error_hint(
+                q.file,
+                &q.span,
+                "quote has no speaker role",
+                "say who the speaker is: `role = { en = \"...\", ar = \"...\" }`",
+            );
+        }
+        for (code, text) in &v.translations {
+            if code == lang {
+                r.error_hint(
+                    q.file,
+                    &text.span(),
+                    format!("a translation into `{code}`, the quote's own language"),
+                    "the original text is the quote; remove this translation",
+                );
+            } else if !declared.contains(code.as_str()) {
+                r.error_hint(
+                    q.file,
+                    &text.span(),
+                    format!("translation into unknown language `{code}`"),
+                    format!("declared languages: {}", codes(&languages)),
+                );
+            }
+            check_text(&mut r, q.file, text, "quote translation", MAX_QUOTE_FIELD);
+        }
+        for alias in &v.speaker_aliases {
+            check_text(&mut r, q.file, alias, "speaker alias", MAX_TITLE);
+        }
+        let source = resolve(&mut r, q.file, &v.source, "source");
+        if let Some(i) = source {
+            match &folded_archives[i] {
+                Some(archive) => {
+                    if !archive.contains(&fold_whitespace(v.text.get_ref())) {
+                        let archive_path = parsed.sources[i]
+                            .value
+                            .archive
+                            .as_ref()
+                            .map(|a| a.get_ref().clone())
+                            .unwrap_or_default();
+                        r.error_hint(q.file, &v.text.span(), format!("quote text does not appear in the archive of source `{}`", v.source.get_ref()), format!("quotes are verbatim: compare with {archive_path} character for character (only whitespace is folded)"));
+                    }
+                }
+                None if parsed.sources[i].value.archive.is_none() => {
+                    r.error_hint(q.file, &v.source.span(), format!("source `{}` has no archive, so this quote cannot be verified", v.source.get_ref()), "add `archive = \"archive/....txt\"` to the source with the text that is quoted");
+                }
+                None => {} // the archive problem itself is already reported
+            }
+        }
+        quotes.push(Quote {
+            id: v.id.get_ref().clone(),
+            text: v.text.get_ref().clone(),
+            language: lang.clone(),
+            speaker: plain(&v.speaker),
+            speaker_aliases: v
+                .speaker_aliases
+                .iter()
+                .map(|a| a.get_ref().clone())
+                .collect(),
+            role: plain(&v.role),
+            source: v.source.get_ref().clone(),
+            date: v.date.get_ref().clone(),
+            note: plain(&v.note),
+            translations: plain(&v.translations),
+        });
+    }
+
+    // Analyzer before answers: alias clashes are judged by what search sees, not by bytes.
+    let stopwords: Vec<&str> = parsed
+        .languages
+        .iter()
+        .flat_map(|l| l.value.stopwords.iter().map(String::as_str))
+        .collect();
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    for s in &parsed.synonyms {
+        if s.value.terms.len() < 2 {
+            r.error(s.file, &s.span, "a synonyms entry needs at least two terms");
+        }
+        for t in &s.value.terms {
+            let folded = crate::text::normalize(t.get_ref());
+            if crate::text::words(&folded).count() != 1 {
+                r.error_hint(
+                    s.file,
+                    &t.span(),
+                    format!("synonym `{}` is not a single word", t.get_ref()),
+                    "list single words; phrases belong in answer aliases",
+                );
+            }
+        }
+        groups.push(s.value.terms.iter().map(|t| t.get_ref().as_str()).collect());
+    }
+    let analyzer = Analyzer::new(stopwords, groups);
+
+    // Answers.
+    let mut answers = Vec::new();
+    let mut claimed: HashMap<String, (usize, Range<usize>, String)> = HashMap::new();
+    for a in &parsed.answers {
+        let v = &a.value;
+        let id = v.id.get_ref();
+        check_langs(
+            &mut r,
+            a.file,
+            &a.span,
+            &v.title,
+            "answer title",
+            true,
+            MAX_TITLE,
+        );
+        check_langs(
+            &mut r,
+            a.file,
+            &a.span,
+            &v.body,
+            "answer body",
+            true,
+            MAX_BODY,
+        );
+        check_text(&mut r, a.file, &v.category, "category", 40);
+        check_date(&mut r, a.file, &v.reviewed);
+        if let Some(reviewed) = parse_date(v.reviewed.get_ref()) {
+            let age = (options.today - reviewed).whole_days();
+            if age > i64::from(options.stale_after_days) {
+                r.warning(a.file, &v.reviewed.span(), format!("answer `{id}` was last reviewed {age} days ago"), format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml)", options.stale_after_days));
+            }
+        }
+        if v.sources.get_ref().is_empty() {
+            r.error_hint(
+                a.file,
+                &v.sources.span(),
+                format!("answer `{id}` names no source"),
+                "every answer names at least one source id",
+            );
+        }
+        let source_idx: Vec<usize> = v
+            .sources
+            .get_ref()
+            .iter()
+            .filter_map(|s| resolve(&mut r, a.file, s, "source"))
+            .collect();
+        let quote_idx: Vec<usize> = v
+            .quotes
+            .iter()
+            .filter_map(|q| resolve(&mut r, a.file, q, "quote"))
+            .collect();
+        for (code, list) in &v.aliases {
+            if !declared.contains(code.as_str()) {
+                if let Some(first) = list.first() {
+                    r.error_hint(
+                        a.file,
+                        &first.span(),
+                        format!("aliases: unknown language `{code}`"),
+                        format!("declared languages: {}", codes(&languages)),
+                    );
+                }
+            }
+        }
+        for alias in v.aliases.values().flatten() {
+            check_text(&mut r, a.file, alias, "alias", MAX_TITLE);
+        }
+        let phrases = v.title.values().chain(v.aliases.values().flatten());
+        for phrase in phrases {
+            let key = analyzer.key(phrase.get_ref());
+            if key.is_empty() {
+                continue;
+            }
+            match claimed.get(&key) {
+                Some((f, s, owner)) if owner != id => {
+                    let first = r.place(*f, s);
+                    r.error_hint(
+                        a.file,
+                        &phrase.span(),
+                        format!(
+                            "alias `{}` is claimed by answers `{owner}` and `{id}`",
+                            phrase.get_ref()
+                        ),
+                        format!("search could not tell them apart; the other is at {first}"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    claimed.insert(key, (a.file, phrase.span(), id.clone()));
+                }
+            }
+        }
+        answers.push(Answer {
+            id: id.clone(),
+            category: v.category.get_ref().clone(),
+            tags: v.tags.iter().map(|t| t.get_ref().clone()).collect(),
+            pinned: v.pinned,
+            reviewed: v.reviewed.get_ref().clone(),
+            quotes: quote_idx,
+            sources: source_idx,
+            title: plain(&v.title),
+            aliases: v
+                .aliases
+                .iter()
+                .map(|(k, list)| {
+                    (
+                        k.clone(),
+                        list.iter().map(|x| x.get_ref().clone()).collect(),
+                    )
+                })
+                .collect(),
+            body: plain(&v.body),
+        });
+    }
+
+    // Events.
+    let mut events = Vec::new();
+    for e in &parsed.events {
+        let v = &e.value;
+        check_date(&mut r, e.file, &v.date);
+        check_langs(
+            &mut r,
+            e.file,
+            &e.span,
+            &v.text,
+            "event text",
+            true,
+            MAX_LINE,
+        );
+        if v.sources.get_ref().is_empty() {
+            r.error(
+                e.file,
+                &v.sources.span(),
+                format!("event `{}` names no source", v.id.get_ref()),
+            );
+        }
+        let source_idx = v
+            .sources
+            .get_ref()
+            .iter()
+            .filter_map(|s| resolve(&mut r, e.file, s, "source"))
+            .collect();
+        events.push(Event {
+            id: v.id.get_ref().clone(),
+            date: v.date.get_ref().clone(),
+            text: plain(&v.text),
+            sources: source_idx,
+        });
+    }
+    events.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
+
+    if r.out.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+
+    let documents: Vec<Document> = answers
+        .iter()
+        .map(|a| Document {
+            titles: a.title.values().cloned().collect(),
+            aliases: a.aliases.values().flatten().cloned().collect(),
+            tags: std::iter::once(a.category.clone())
+                .chain(a.tags.iter().cloned())
+                .collect(),
+            bodies: a.body.values().cloned().collect(),
+            people: a
+                .quotes
+                .iter()
+                .flat_map(|&i| {
+                    let q = &quotes[i];
+                    q.speaker.values().chain(&q.speaker_aliases).cloned()
+                })
+                .collect(),
+            quotes: a
+                .quotes
+                .iter()
+                .flat_map(|&i| {
+                    let q = &quotes[i];
+                    std::iter::once(q.text.clone()).chain(q.translations.values().cloned())
+                })
+                .collect(),
+            pinned: a.pinned,
+        })
+        .collect();
+    let index = Index::build(analyzer, &documents);
+    let mut id_map = HashMap::new();
+    for (i, a) in answers.iter().enumerate() {
+        id_map.insert(a.id.clone(), EntryRef::Answer(i));
+    }
+    for (i, q) in quotes.iter().enumerate() {
+        id_map.insert(q.id.clone(), EntryRef::Quote(i));
+    }
+    for (i, s) in sources.iter().enumerate() {
+        id_map.insert(s.id.clone(), EntryRef::Source(i));
+    }
+    for (i, e) in events.iter().enumerate() {
+        id_map.insert(e.id.clone(), EntryRef::Event(i));
+    }
+    Some(Bank {
+        dir: dir.to_path_buf(),
+        languages,
+        answers,
+        quotes,
+        sources,
+        events,
+        index,
+        ids: id_map,
+    })
+}
+
+fn plain(texts: &BTreeMap<String, Spanned<String>>) -> Texts {
+    texts
+        .iter()
+        .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+        .collect()
+}
+
+fn codes(languages: &[Language]) -> String {
+    languages
+        .iter()
+        .map(|l| l.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn valid_lang_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+fn check_text(r: &mut Reporter, file: usize, text: &Spanned<String>, what: &str, max: usize) {
+    let n = chars(text.get_ref());
+    if text.get_ref().trim().is_empty() {
+        r.error(file, &text.span(), format!("{what} is empty"));
+    } else if n > max {
+        r.error_hint(
+            file,
+            &text.span(),
+            format!("{what} is {n} characters; Discord shows at most {max} here"),
+            "shorten it, or move detail into quotes and sources",
+        );
+    }
+}
+
+fn check_date(r: &mut Reporter, file: usize, date: &Spanned<String>) {
+    if parse_date(date.get_ref()).is_none() {
+        r.error_hint(
+            file,
+            &date.span(),
+            format!("`{}` is not a valid date", date.get_ref()),
+            "write YYYY-MM-DD, or YYYY-MM / YYYY when the source gives no more",
+        );
+    }
+}
+
+fn check_url(r: &mut Reporter, file: usize, url: &Spanned<String>) {
+    match url::Url::parse(url.get_ref()) {
+        Ok(u)
+            if (u.scheme() == "https" || u.scheme() == "http")
+                && u.host_str().is_some_and(|h| h.contains('.')) => {}
+        Ok(_) => r.error_hint(
+            file,
+            &url.span(),
+            format!("`{}` is not a web address", url.get_ref()),
+            "use a full http:// or https:// address",
+        ),
+        Err(e) => r.error_hint(
+            file,
+            &url.span(),
+            format!("invalid URL `{}`: {e}", url.get_ref()),
+            "use a full http:// or https:// address",
+        ),
+    }
+}
+
+fn read_archive(
+    r: &mut Reporter,
+    file: usize,
+    dir: &Path,
+    archive: &Spanned<String>,
+) -> Option<String> {
+    let rel = Path::new(archive.get_ref());
+    // Archives live inside the bank: a path that climbs out could read any file on the host.
+    if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        r.error_hint(
+            file,
+            &archive.span(),
+            format!(
+                "archive path `{}` leaves the bank folder",
+                archive.get_ref()
+            ),
+            "give a path relative to the bank folder, e.g. archive/source.txt",
+        );
+        return None;
+    }
+    match std::fs::read_to_string(dir.join(rel)) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            r.error_hint(
+                file,
+                &archive.span(),
+                format!("cannot read archive `{}`: {e}", archive.get_ref()),
+                "paths are relative to the bank folder",
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! The commands: their registry (names, options, who may use them) and `dispatch`, which turns a
+//! [`Request`] into a [`Reply`] using only the bank.
+//!
+//! Both the Discord adapter and the command line go through here, so `/ask` and
+//! `nimbus-bot ask` give the same answer from the same code.
+
+mod registry;
+
+pub use registry::{registry, CommandSpec, OptionKind, OptionSpec, Permission};
+
+use crate::bank::{Answer, Bank, Quote};
+use crate::render::{self, limits, Frame};
+use crate::reply::{Reply, Visibility};
+use crate::text::normalize;
+
+/// A command a person asked for, with its options already parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `/ask question:` — free text to the best answer, or "not sure" with suggestions.
+    Ask { question: String },
+    /// `/topic name:` — one answer by id (the autocomplete value).
+    Topic { id: String },
+    /// `/quote [about:] [speaker:]` — a verbatim quote; random among matches.
+    Quote {
+        about: Option<String>,
+        speaker: Option<String>,
+    },
+    /// `/sources [topic:]` — the sources behind one answer, or the whole bank.
+    Sources { topic: Option<String> },
+    /// `/timeline [year:]` — dated events.
+    Timeline { year: Option<i32> },
+    /// `/help` — what the bot does.
+    Help,
+    /// A button press (see [`Action`]).
+    Button(Action),
+}
+
+/// What a button under a reply does; serialised into its `custom_id`.
+///
+/// The id carries everything needed to rebuild the content from the bank, so the bot keeps no
+/// state between the reply and the press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Post the same content publicly in the channel.
+    Share { target: Target, lang: String },
+    /// Show one suggested answer (from a "not sure" reply), privately.
+    Show { answer: String, lang: String },
+}
+
+/// A piece of bank content a reply shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An answer by id.
+    Answer(String),
+    /// A quote by id.
+    Quote(String),
+    /// Sources of an answer (`Some`) or of the whole bank (`None`).
+    Sources(Option<String>),
+    /// Timeline of one year, or all of it.
+    Timeline(Option<i32>),
+}
+
+/// Everything `dispatch` needs to know about one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The command and its options.
+    pub command: Command,
+    /// The `lang` option, if the person gave one.
+    pub lang: Option<String>,
+    /// The guild's default language from config.toml.
+    pub guild_lang: Option<String>,
+    /// The person's Discord locale (`en-US`, `fr`, ...).
+    pub locale: Option<String>,
+    /// The `public` option, if the person gave one.
+    pub public: Option<bool>,
+    /// Whether replies in this guild are public unless asked otherwise.
+    pub public_by_default: bool,
+    /// For a shared post: a mention of who shared it (e.g. `<@123>`), rendered without a ping.
+    pub shared_by: Option<String>,
+}
+
+impl Request {
+    /// A request with no language, visibility or guild settings.
+    pub fn new(command: Command) -> Self {
+        Request {
+            command,
+            lang: None,
+            guild_lang: None,
+            locale: None,
+            public: None,
+            public_by_default: false,
+            shared_by: None,
+        }
+    }
+}
+
+/// A request for autocomplete choices while a person types an option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutocompleteRequest {
+    /// The command name (`topic`, `quote`, `sources`).
+    pub command: String,
+    /// The option being typed (`name`, `about`, `speaker`, `topic`).
+    pub option: String,
+    /// What has been typed so far.
+    pub partial: String,
+    /// Language options as in [`Request`].
+    pub lang: Option<String>,
+    /// The guild's default language.
+    pub guild_lang: Option<String>,
+    /// The person's Discord locale.
+    pub locale: Option<String>,
+}
+
+/// One autocomplete choice: `name` is shown, `value` comes back as the option.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Choice {
+    /// What the person sees (at most 100 characters).
+    pub name: String,
+    /// What the bot receives (an id, at most 100 characters).
+    pub value: String,
+}
+
+impl Action {
+    /// The button id for this action: `share:a:<id>:<lang>`, `share:q:…`, `share:s:<id|*>:…`,
+    /// `share:t:<year|*>:…` or `show:<id>:<lang>`. At most 76 characters, as ids are at most 64.
+    pub fn custom_id(&self) -> String {
+        match self {
+            Action::Share { target, lang } => {
+                let (kind, id) = match target {
+                    Target::Answer(id) => ("a", id.clone()),
+                    Target::Quote(id) => ("q", id.clone()),
+                    Target::Sources(id) => ("s", id.clone().unwrap_or_else(|| "*".into())),
+                    Target::Timeline(year) => ("t", year.map_or("*".into(), |y| y.to_string())),
+                };
+                format!("share:{kind}:{id}:{lang}")
+            }
+            Action::Show { answer, lang } => format!("show:{answer}:{lang}"),
+        }
+    }
+
+    /// Reads a button id written by [`Action::custom_id`]; anything else is `None`.
+    pub fn parse(custom_id: &str) -> Option<Action> {
+        let parts: Vec<&str> = custom_id.split(':').collect();
+        match parts.as_slice() {
+            ["share", kind, id, lang] => {
+                let any = *id == "*";
+                let target = match *kind {
+                    "a" => Target::Answer(id.to_string()),
+                    "q" => Target::Quote(id.to_string()),
+                    "s" => Target::Sources((!any).then(|| id.to_string())),
+                    "t" => Target::Timeline(if any { None } else { Some(id.parse().ok()?) }),
+                    _ => return None,
+                };
+                Some(Action::Share {
+                    target,
+                    lang: lang.to_string(),
+                })
+            }
+            ["show", id, lang] => Some(Action::Show {
+                answer: id.to_string(),
+                lang: lang.to_string(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What `ask` found: the contract behind `nimbus-bot ask --json` and the `/ask` reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskResult {
+    /// The answer id, when search was confident.
+    pub entry: Option<String>,
+    /// Up to three other ids worth suggesting (all candidates when there is no answer).
+    pub suggestions: Vec<String>,
+}
+
+/// Runs a question through search.
+pub fn ask(bank: &Bank, question: &str) -> AskResult {
+    let outcome = bank.index.ask(question);
+    let entry = outcome.answer.map(|i| bank.answers[i].id.clone());
+    let suggestions = outcome
+        .ranked
+        .iter()
+        .filter(|s| Some(s.doc) != outcome.answer)
+        .map(|s| bank.answers[s.doc].id.clone())
+        .collect();
+    AskResult { entry, suggestions }
+}
+
+/// Answers one request. Pure: the same bank and request give the same reply (except that
+/// `/quote` with several matches picks one at random).
+pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
+    let lang = bank.resolve_language(
+        req.lang.as_deref(),
+        req.guild_lang.as_deref(),
+        req.locale.as_deref(),
+    );
+    let visibility = match req.public.unwrap_or(req.public_by_default) {
+        true => Visibility::Public,
+        false => Visibility::Ephemeral,
+    };
+    let frame = Frame {
+        lang,
+        visibility,
+        shared_by: None,
+    };
+    let not_found = || render::notice(&lang.strings.not_found);
+    match &req.command {
+        Command::Ask { question } => ask_reply(bank, question, &frame),
+        Command::Topic { id } => match bank.answer(id) {
+            Some(answer) => render::answer(bank, answer, &frame),
+            // Discord lets people send free text in an autocomplete option: treat it as a question.
+            None => ask_reply(bank, id, &frame),
+        },
+        Command::Quote { about, speaker } => {
+            let matches = find_quotes(bank, about.as_deref(), speaker.as_deref());
+            if matches.is_empty() {
+                return not_found();
+            }
+            let quote = matches[fastrand::usize(..matches.len())];
+            render::quote(bank, quote, &frame)
+        }
+        Command::Sources { topic } => match topic {
+            None => render::sources(bank, None, &frame),
+            Some(topic) => match find_answer(bank, topic) {
+                Some(answer) => render::sources(bank, Some(answer), &frame),
+                None => not_found(),
+            },
+        },
+        Command::Timeline { year } => render::timeline(bank, *year, &frame),
+        Command::Help => render::help(bank, lang),
+        Command::Button(action) => button(bank, action, req),
+    }
+}
+
+fn ask_reply(bank: &Bank, question: &str, frame: &Frame) -> Reply {
+    let result = ask(bank, question);
+    match result.entry.as_deref().and_then(|id| bank.answer(id)) {
+        Some(answer) => render::answer(bank, answer, frame),
+        None => {
+            let suggestions: Vec<&Answer> = result
+                .suggestions
+                .iter()
+                .filter_map(|id| bank.answer(id))
+                .collect();
+            render::not_sure(bank, &suggestions, frame.lang)
+        }
+    }
+}
+
+/// An answer by id, or the one a free-text topic asks for.
+fn find_answer<'b>(bank: &'b Bank, topic: &str) -> Option<&'b Answer> {
+    bank.answer(topic).or_else(|| {
+        let id = ask(bank, topic).entry?;
+        bank.answer(&id)
+    })
+}
+
+fn button(bank: &Bank, action: &Action, req: &Request) -> Reply {
+    let (lang_code, visibility) = match action {
+        Action::Share { lang, .. } => (lang, Visibility::Public),
+        Action::Show { lang, .. } => (lang, Visibility::Ephemeral),
+    };
+    let lang = bank.resolve_language(Some(lang_code), None, None);
+    let frame = Frame {
+        lang,
+        visibility,
+        shared_by: req.shared_by.as_deref(),
+    };
+    let not_found = || render::notice(&lang.strings.not_found);
+    match action {
+        Action::Show { answer, .. } => match bank.answer(answer) {
+            Some(a) => render::answer(bank, a, &frame),
+            None => not_found(),
+        },
+        Action::Share { target, .. } => match target {
+            Target::Answer(id) => bank
+                .answer(id)
+                .map_or_else(not_found, |a| render::answer(bank, a, &frame)),
+            Target::Quote(id) => bank
+                .quote(id)
+                .map_or_else(not_found, |q| render::quote(bank, q, &frame)),
+            Target::Sources(None) => render::sources(bank, None, &frame),
+            Target::Sources(Some(id)) => bank
+                .answer(id)
+                .map_or_else(not_found, |a| render::sources(bank, Some(a), &frame)),
+            Target::Timeline(year) => render::timeline(bank, *year, &frame),
+        },
+    }
+}
+
+/// Quotes matching an `about` (a quote id, or words of the quote, its translation, note or
+/// the answers it belongs to) and a `speaker` (any spelling of the name).
+pub fn find_quotes<'b>(
+    bank: &'b Bank,
+    about: Option<&str>,
+    speaker: Option<&str>,
+) -> Vec<&'b Quote> {
+    if let Some(quote) = about.and_then(|a| bank.quote(a)) {
+        return vec![quote];
+    }
+    let speaker = speaker.map(normalize).filter(|s| !s.is_empty());
+    let analyzer = bank.index.analyzer();
+    let about_terms: Vec<String> = about
+        .map(|a| analyzer.terms(a).collect())
+        .unwrap_or_default();
+    let mut scored: Vec<(usize, &Quote)> = Vec::new();
+    for (i, quote) in bank.quotes.iter().enumerate() {
+        if let Some(wanted) = &speaker {
+            let names = quote.speaker.values().chain(&quote.speaker_aliases);
+            if !names
+                .map(|n| normalize(n))
+                .any(|n| n.contains(wanted.as_str()))
+            {
+                continue;
+            }
+        }
+        if about_terms.is_empty() {
+            scored.push((1, quote));
+            continue;
+        }
+        let mut haystack: Vec<&str> = vec![&quote.text];
+        haystack.extend(quote.translations.values().map(String::as_str));
+        haystack.extend(quote.note.values().map(String::as_str));
+        for answer in bank.answers.iter().filter(|a| a.quotes.contains(&i)) {
+            haystack.extend(answer.title.values().map(String::as_str));
+            haystack.extend(answer.aliases.values().flatten().map(String::as_str));
+        }
+        let terms: std::collections::HashSet<String> =
+            haystack.iter().flat_map(|t| analyzer.terms(t)).collect();
+        let hits = about_terms.iter().filter(|t| terms.contains(*t)).count();
+        if hits > 0 {
+            scored.push((hits, quote));
+        }
+    }
+    let best = scored.iter().map(|(h, _)| *h).max().unwrap_or(0);
+    scored
+        .into_iter()
+        .filter(|(h, _)| *h == best)
+        .map(|(_, q)| q)
+        .collect()
+}
+
+/// Autocomplete choices for the option being typed: at most 25, names and values at most
+/// 100 characters, best first.
+pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
+    const MAX: usize = 25;
+    let lang = bank.resolve_language(
+        req.lang.as_deref(),
+        req.guild_lang.as_deref(),
+        req.locale.as_deref(),
+    );
+    let title = |a: &Answer| {
+        a.title
+            .get(&lang.code)
+            .or_else(|| a.title.get(&bank.default_language().code))
+            .or_else(|| a.title.values().next())
+            .cloned()
+            .unwrap_or_else(|| a.id.clone())
+    };
+    match (req.command.as_str(), req.option.as_str()) {
+        ("quote", "about") => {
+            let folded = normalize(&req.partial);
+            let mut matches: Vec<&Quote> = if folded.is_empty() {
+                bank.quotes.iter().collect()
+            } else {
+                let direct: Vec<&Quote> = bank
+                    .quotes
+                    .iter()
+                    .filter(|q| {
+                        std::iter::once(&q.text)
+                            .chain(q.translations.values())
+                            .chain(q.speaker.values())
+                            .any(|t| normalize(t).contains(&folded))
+                    })
+                    .collect();
+                if direct.is_empty() {
+                    find_quotes(bank, Some(&req.partial), None)
+                } else {
+                    direct
+                }
+            };
+            matches.truncate(MAX);
+            matches
+                .into_iter()
+                .map(|q| {
+                    let speaker = q
+                        .speaker
+                        .get(&lang.code)
+                        .or_else(|| q.speaker.get(&q.language))
+                        .cloned()
+                        .unwrap_or_default();
+                    let shown = q.translations.get(&lang.code).unwrap_or(&q.text);
+                    Choice {
+                        name: render::fit(&format!("{speaker}: {shown}"), limits::CHOICE_NAME),
+                        value: q.id.clone(),
+                    }
+                })
+                .collect()
+        }
+        ("quote", "speaker") => {
+            let folded = normalize(&req.partial);
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            for q in &bank.quotes {
+                let names: Vec<&String> = q.speaker.values().chain(&q.speaker_aliases).collect();
+                if !folded.is_empty() && !names.iter().any(|n| normalize(n).contains(&folded)) {
+                    continue;
+                }
+                let shown = q
+                    .speaker
+                    .get(&lang.code)
+                    .or_else(|| q.speaker.get(&q.language))
+                    .cloned()
+                    .unwrap_or_default();
+                if seen.insert(normalize(&shown)) {
+                    let value = render::fit(&shown, limits::CHOICE_NAME);
+                    out.push(Choice {
+                        name: value.clone(),
+                        value,
+                    });
+                }
+                if out.len() == MAX {
+                    break;
+                }
+            }
+            out
+        }
+        // `/topic name:` and `/sources topic:` both pick an answer.
+        _ => bank
+            .index
+            .complete(&req.partial, MAX)
+            .into_iter()
+            .map(|i| {
+                let a = &bank.answers[i];
+                Choice {
+                    name: render::fit(&title(a), limits::CHOICE_NAME),
+                    value: a.id.clone(),
+                }
+            })
+            .collect(),
+    }
+}

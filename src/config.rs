@@ -1,0 +1,157 @@
+//! Settings from `config.toml`: where the bank is, languages, staleness, and how the Discord bot
+//! behaves per guild. Secrets never live here: the token comes from the environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Environment variable naming the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "NIMBUS_CONFIG";
+
+/// Everything `config.toml` can say. Every field has a default, so an empty file is valid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The bank folder; relative paths are taken from the config file's folder.
+    pub bank: PathBuf,
+    /// Language used when nothing else decides (must be declared in the bank).
+    pub default_language: Option<String>,
+    /// `check` warns about answers whose `reviewed` date is older than this many days.
+    pub stale_after_days: u32,
+    /// The Discord bot's settings.
+    pub discord: DiscordConfig,
+}
+
+/// How the Discord bot behaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Guilds to register commands in instantly; empty means global registration.
+    pub guild_ids: Vec<u64>,
+    /// Base URL for REST calls instead of `https://discord.com` (an HTTP proxy, or a test
+    /// stand-in). Setting it turns serenity's own rate limiter off, as the proxy must do that job.
+    pub api_base: Option<String>,
+    /// Gateway URL to use instead of the one Discord announces (tests only).
+    pub gateway_url: Option<String>,
+    /// Roles whose members may use `/bank`, in addition to members with Manage Messages.
+    pub moderator_role_ids: Vec<u64>,
+    /// Channel that receives reload errors.
+    pub mod_log_channel: Option<u64>,
+    /// Replies are public unless the person asks otherwise (per guild overrides below).
+    pub public_by_default: bool,
+    /// The same content shared publicly in one channel again within this many seconds is
+    /// shown privately instead.
+    pub share_cooldown_secs: u64,
+    /// At most this many public posts per person ...
+    pub user_public_posts: u32,
+    /// ... within this many seconds.
+    pub user_public_window_secs: u64,
+    /// Log user ids and query text (off by default: these communities are watched).
+    pub log_user_content: bool,
+    /// Watch the bank folder and reload on change.
+    pub watch_bank: bool,
+    /// Per-guild settings, keyed by guild id.
+    pub guilds: BTreeMap<String, GuildConfig>,
+}
+
+/// Settings for one guild.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuildConfig {
+    /// Default reply language in this guild.
+    pub language: Option<String>,
+    /// Whether replies are public by default in this guild.
+    pub public_by_default: Option<bool>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bank: PathBuf::from("responses"),
+            default_language: None,
+            stale_after_days: 365,
+            discord: DiscordConfig::default(),
+        }
+    }
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            guild_ids: Vec::new(),
+            api_base: None,
+            gateway_url: None,
+            moderator_role_ids: Vec::new(),
+            mod_log_channel: None,
+            public_by_default: false,
+            share_cooldown_secs: 600,
+            user_public_posts: 5,
+            user_public_window_secs: 600,
+            log_user_content: false,
+            watch_bank: true,
+            guilds: BTreeMap::new(),
+        }
+    }
+}
+
+impl DiscordConfig {
+    /// The settings of one guild, or defaults.
+    pub fn guild(&self, guild_id: Option<u64>) -> GuildConfig {
+        guild_id
+            .and_then(|id| self.guilds.get(&id.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// A config file that could not be used; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads `path`, or returns defaults when no path is given and `config.toml` is absent.
+    ///
+    /// The bank path is resolved against the config file's folder.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, must_exist) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => match std::env::var_os(CONFIG_ENV) {
+                Some(p) => (PathBuf::from(p), true),
+                None => (PathBuf::from("config.toml"), false),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default())
+            }
+            Err(e) => {
+                return Err(ConfigError(format!(
+                    "{}: cannot read config file: {e}",
+                    path.display()
+                )))
+            }
+        };
+        let mut config = Config::parse(&text)
+            .map_err(|message| ConfigError(format!("{}:{message}", path.display())))?;
+        if config.bank.is_relative() {
+            if let Some(dir) = path.parent() {
+                config.bank = dir.join(&config.bank);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Parses config text; an error reads `line:col: error: message`.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|span| crate::bank::line_col(text, span.start))
+                .unwrap_or((1, 1));
+            format!("{line}:{col}: error: {}", e.message().trim())
+        })
+    }
+}

@@ -1,0 +1,273 @@
+//! The `nimbus-bot` command line: check the bank, ask and autocomplete offline, and run or
+//! register the Discord bot. Exit codes: 0 success, 1 the bank has errors (or the bot failed),
+//! 2 bad usage, bad config, bad bank path or missing token.
+
+mod serve;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use nimbus_bot::bank::{self, Bank, LoadOptions};
+use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request};
+use nimbus_bot::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "nimbus-bot",
+    version,
+    about = "Sourced answers and verbatim quotes about Project Nimbus, in Arabic and English"
+)]
+struct Cli {
+    /// Settings file [default: $NIMBUS_CONFIG, else ./config.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check the response bank: every problem as path:line:col, or a one-line summary.
+    Check {
+        /// The bank folder [default: `bank` in config.toml]
+        #[arg(long, value_name = "DIR")]
+        bank: Option<PathBuf>,
+    },
+    /// Print what /ask replies to a question.
+    Ask {
+        /// Reply language (a code the bank declares, e.g. en or ar)
+        #[arg(long)]
+        lang: Option<String>,
+        /// Print one JSON object: answered, entry, title, text, sources, suggestions
+        #[arg(long)]
+        json: bool,
+        /// The bank folder [default: `bank` in config.toml]
+        #[arg(long, value_name = "DIR")]
+        bank: Option<PathBuf>,
+        /// The question
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Print the autocomplete choices /topic offers for a partial input.
+    Complete {
+        /// Language of the titles shown
+        #[arg(long)]
+        lang: Option<String>,
+        /// Print a JSON array of {name, value}
+        #[arg(long)]
+        json: bool,
+        /// The bank folder [default: `bank` in config.toml]
+        #[arg(long, value_name = "DIR")]
+        bank: Option<PathBuf>,
+        /// What has been typed so far (may be empty)
+        #[arg(default_value = "")]
+        partial: String,
+    },
+    /// Run the Discord bot (token from DISCORD_TOKEN or DISCORD_TOKEN_FILE).
+    Run,
+    /// Register the slash commands with Discord now, even if they have not changed.
+    Register,
+}
+
+/// A failure that ends the program: its message and exit code.
+struct Exit {
+    code: u8,
+    message: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("nimbus-bot: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Exit> {
+    let config = Config::load(cli.config.as_deref()).map_err(|e| Exit {
+        code: 2,
+        message: e.to_string(),
+    })?;
+    match cli.command {
+        Cmd::Check { bank } => check(&config, bank.as_deref()),
+        Cmd::Ask {
+            lang,
+            json,
+            bank,
+            question,
+        } => {
+            let bank = load_bank(&config, bank.as_deref())?;
+            let lang = known_lang(&bank, lang)?;
+            ask(&bank, lang, json, &question.join(" "))
+        }
+        Cmd::Complete {
+            lang,
+            json,
+            bank,
+            partial,
+        } => {
+            let bank = load_bank(&config, bank.as_deref())?;
+            let lang = known_lang(&bank, lang)?;
+            complete(&bank, lang, json, &partial)
+        }
+        Cmd::Run => serve::run(&config).map(|()| 0),
+        Cmd::Register => serve::register(&config).map(|()| 0),
+    }
+}
+
+fn bank_dir(config: &Config, flag: Option<&Path>) -> Result<PathBuf, Exit> {
+    let dir = flag.map_or_else(|| config.bank.clone(), Path::to_path_buf);
+    if !dir.is_dir() {
+        return Err(Exit {
+            code: 2,
+            message: format!(
+                "{}: no such bank folder (give the folder that holds the .toml files with --bank, or set `bank` in config.toml)",
+                dir.display()
+            ),
+        });
+    }
+    Ok(dir)
+}
+
+fn check(config: &Config, flag: Option<&Path>) -> Result<u8, Exit> {
+    let dir = bank_dir(config, flag)?;
+    let loaded = bank::load(&dir, &LoadOptions::from_config(config));
+    let mut out = std::io::stdout().lock();
+    for d in &loaded.diagnostics {
+        let _ = writeln!(out, "{d}");
+    }
+    match &loaded.bank {
+        Some(bank) => {
+            let warnings = match loaded.warnings() {
+                0 => String::new(),
+                1 => ", 1 warning".to_string(),
+                n => format!(", {n} warnings"),
+            };
+            let _ = writeln!(out, "ok: {}{warnings}", bank.summary());
+            Ok(0)
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} error(s), {} warning(s) in {}",
+                loaded.errors(),
+                loaded.warnings(),
+                dir.display()
+            );
+            Ok(1)
+        }
+    }
+}
+
+fn load_bank(config: &Config, flag: Option<&Path>) -> Result<Bank, Exit> {
+    let dir = bank_dir(config, flag)?;
+    let loaded = bank::load(&dir, &LoadOptions::from_config(config));
+    let errors = loaded.errors();
+    loaded.bank.ok_or_else(|| Exit {
+        code: 1,
+        message: format!(
+            "the bank in {} has {errors} error(s); `nimbus-bot check --bank {}` lists them",
+            dir.display(),
+            dir.display()
+        ),
+    })
+}
+
+fn known_lang(bank: &Bank, lang: Option<String>) -> Result<Option<String>, Exit> {
+    match lang {
+        Some(code) if bank.language(&code).is_none() => Err(Exit {
+            code: 2,
+            message: format!(
+                "--lang {code}: unknown language; the bank has: {}",
+                bank.languages
+                    .iter()
+                    .map(|l| l.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+        other => Ok(other),
+    }
+}
+
+fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<u8, Exit> {
+    let mut request = Request::new(Command::Ask {
+        question: question.to_string(),
+    });
+    request.lang = lang.clone();
+    let reply = commands::dispatch(bank, &request);
+    let text = reply.to_text();
+    if !json {
+        println!("{text}");
+        return Ok(0);
+    }
+    let result = commands::ask(bank, question);
+    let language = bank.resolve_language(lang.as_deref(), None, None);
+    let answer = result.entry.as_deref().and_then(|id| bank.answer(id));
+    let sources: Vec<serde_json::Value> = answer
+        .map(|a| {
+            a.sources
+                .iter()
+                .map(|&i| {
+                    let s = &bank.sources[i];
+                    serde_json::json!({
+                        "id": s.id,
+                        "outlet": s.outlet,
+                        "title": s.title,
+                        "url": s.url,
+                        "published": s.published,
+                        "confidence": s.confidence,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let title = answer.map(|a| {
+        a.title
+            .get(&language.code)
+            .or_else(|| a.title.values().next())
+            .cloned()
+            .unwrap_or_default()
+    });
+    let value = serde_json::json!({
+        "answered": answer.is_some(),
+        "entry": result.entry,
+        "title": title,
+        "lang": language.code,
+        "text": text,
+        "sources": sources,
+        "suggestions": result.suggestions,
+    });
+    println!("{value}");
+    Ok(0)
+}
+
+fn complete(bank: &Bank, lang: Option<String>, json: bool, partial: &str) -> Result<u8, Exit> {
+    let choices = commands::autocomplete(
+        bank,
+        &AutocompleteRequest {
+            command: "topic".into(),
+            option: "name".into(),
+            partial: partial.to_string(),
+            lang,
+            guild_lang: None,
+            locale: None,
+        },
+    );
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into())
+        );
+    } else {
+        for c in choices {
+            println!("{}\t{}", c.value, c.name);
+        }
+    }
+    Ok(0)
+}

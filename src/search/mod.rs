@@ -1,0 +1,401 @@
+//! Search over the bank's answers: free-text questions (`ask`) and autocomplete (`complete`).
+//!
+//! Ranking combines exact alias/title hits, BM25 over weighted fields (titles and aliases
+//! count more than bodies and quotes), and typo-tolerant matching of unknown words. A question
+//! is only answered when enough of it is explained by the best answer; otherwise the caller
+//! gets suggestions, because a confident wrong answer is the worst outcome for this bot.
+
+mod analyzer;
+
+use std::collections::{HashMap, HashSet};
+
+pub use analyzer::Analyzer;
+
+/// The text of one answer, per field, in every language, as search sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// Titles in every language.
+    pub titles: Vec<String>,
+    /// Aliases in every language.
+    pub aliases: Vec<String>,
+    /// Category and tags.
+    pub tags: Vec<String>,
+    /// Bodies in every language.
+    pub bodies: Vec<String>,
+    /// Names of the people quoted, in every spelling.
+    pub people: Vec<String>,
+    /// Related quotes and their translations.
+    pub quotes: Vec<String>,
+    /// Shown first when autocomplete has no input.
+    pub pinned: bool,
+}
+
+/// The outcome of a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The answer (document index), when search is confident.
+    pub answer: Option<usize>,
+    /// Up to three candidates, best first (including the answer, if any).
+    pub ranked: Vec<Scored>,
+}
+
+/// A document with its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// Document index.
+    pub doc: usize,
+    /// BM25-based score (higher is better).
+    pub score: f32,
+    /// Share of the question's weight that this document explains, 0..=1.
+    pub coverage: f32,
+}
+
+const FIELD_TITLE: f32 = 3.0;
+const FIELD_ALIAS: f32 = 3.0;
+const FIELD_TAG: f32 = 2.0;
+const FIELD_PEOPLE: f32 = 2.0;
+const FIELD_BODY: f32 = 1.0;
+const FIELD_QUOTE: f32 = 0.6;
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+/// A typo-corrected word counts for less than the word itself.
+const FUZZY_WEIGHT: f32 = 0.8;
+/// How much of the question the best answer must explain before the bot answers.
+const MIN_COVERAGE: f32 = 0.6;
+/// How much of the question a candidate must explain to be worth suggesting.
+const MIN_SUGGEST_COVERAGE: f32 = 0.45;
+
+#[derive(Debug, Default)]
+struct Posting {
+    doc: u32,
+    tf: f32,
+    strong: bool,
+}
+
+/// The search index over a bank's answers. Built once per bank load; read-only afterwards.
+#[derive(Debug, Default)]
+pub struct Index {
+    analyzer: Analyzer,
+    terms: HashMap<String, u32>,
+    words: Vec<String>,
+    postings: Vec<Vec<Posting>>,
+    idf: Vec<f32>,
+    doc_len: Vec<f32>,
+    avg_len: f32,
+    deletes: HashMap<String, Vec<u32>>,
+    exact: HashMap<String, u32>,
+    /// (folded title or alias, doc), sorted, for prefix autocomplete.
+    phrases: Vec<(String, u32)>,
+    /// (folded word of a title or alias, doc), sorted, for word-prefix autocomplete.
+    phrase_words: Vec<(String, u32)>,
+    pinned: Vec<u32>,
+    docs: usize,
+}
+
+impl Index {
+    /// Builds the index. `docs[i]` is answer `i` of the bank.
+    pub fn build(analyzer: Analyzer, docs: &[Document]) -> Index {
+        let mut index = Index {
+            analyzer,
+            docs: docs.len(),
+            ..Index::default()
+        };
+        let mut doc_terms: HashMap<u32, (f32, bool)> = HashMap::new();
+        for (doc_id, doc) in docs.iter().enumerate() {
+            let doc_id = doc_id as u32;
+            doc_terms.clear();
+            let mut len = 0.0;
+            let fields: [(&[String], f32, bool); 6] = [
+                (&doc.titles, FIELD_TITLE, true),
+                (&doc.aliases, FIELD_ALIAS, true),
+                (&doc.tags, FIELD_TAG, true),
+                (&doc.people, FIELD_PEOPLE, true),
+                (&doc.bodies, FIELD_BODY, false),
+                (&doc.quotes, FIELD_QUOTE, false),
+            ];
+            for (texts, weight, strong) in fields {
+                for text in texts {
+                    for term in index.analyzer.terms(text) {
+                        let id = match index.terms.get(&term) {
+                            Some(&id) => id,
+                            None => {
+                                let id = index.words.len() as u32;
+                                index.words.push(term.clone());
+                                index.terms.insert(term, id);
+                                id
+                            }
+                        };
+                        let entry = doc_terms.entry(id).or_insert((0.0, false));
+                        entry.0 += weight;
+                        entry.1 |= strong;
+                        len += weight;
+                    }
+                }
+            }
+            index.postings.resize_with(index.terms.len(), Vec::new);
+            for (&term, &(tf, strong)) in &doc_terms {
+                index.postings[term as usize].push(Posting {
+                    doc: doc_id,
+                    tf,
+                    strong,
+                });
+            }
+            index.doc_len.push(len);
+            for phrase in doc.titles.iter().chain(&doc.aliases) {
+                let key = index.analyzer.key(phrase);
+                if !key.is_empty() {
+                    index.exact.entry(key).or_insert(doc_id);
+                }
+                let folded = crate::text::normalize(phrase);
+                for word in crate::text::words(&folded) {
+                    index.phrase_words.push((word.to_string(), doc_id));
+                }
+                index.phrases.push((folded, doc_id));
+            }
+            if doc.pinned {
+                index.pinned.push(doc_id);
+            }
+        }
+        for postings in &mut index.postings {
+            postings.sort_by_key(|p| p.doc);
+        }
+        let n = docs.len() as f32;
+        index.avg_len = if docs.is_empty() {
+            1.0
+        } else {
+            (index.doc_len.iter().sum::<f32>() / n).max(1.0)
+        };
+        index.idf = index
+            .postings
+            .iter()
+            .map(|p| bm25_idf(n, p.len() as f32))
+            .collect();
+        for (term, &id) in &index.terms {
+            if term.chars().count() >= 4 {
+                for deleted in deletions(term) {
+                    index.deletes.entry(deleted).or_default().push(id);
+                }
+            }
+        }
+        index.phrases.sort();
+        index.phrases.dedup();
+        index.phrase_words.sort();
+        index.phrase_words.dedup();
+        index
+    }
+
+    /// The analyzer this index folds text with.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Answers a free-text question: the best answer when confident, and up to three ranked
+    /// candidates either way.
+    pub fn ask(&self, question: &str) -> Outcome {
+        let key = self.analyzer.key(question);
+        let exact = self.exact.get(&key).map(|&d| d as usize);
+        let query = self.analyzer.terms_with_words(question);
+        let mut ranked = self.rank(&query, 3);
+        ranked.retain(|s| s.coverage >= MIN_SUGGEST_COVERAGE);
+        if let Some(doc) = exact {
+            ranked.retain(|s| s.doc != doc);
+            ranked.insert(
+                0,
+                Scored {
+                    doc,
+                    score: f32::INFINITY,
+                    coverage: 1.0,
+                },
+            );
+            ranked.truncate(3);
+            return Outcome {
+                answer: Some(doc),
+                ranked,
+            };
+        }
+        let answer = ranked
+            .first()
+            .filter(|top| top.coverage >= MIN_COVERAGE && self.anchored(&query, top.doc))
+            .map(|top| top.doc);
+        Outcome { answer, ranked }
+    }
+
+    /// Ranks documents for the terms of a question, best first, at most `limit`.
+    fn rank(&self, query: &[(String, String)], limit: usize) -> Vec<Scored> {
+        if query.is_empty() || self.docs == 0 {
+            return Vec::new();
+        }
+        let unknown_weight = bm25_idf(self.docs as f32, 0.5);
+        let mut total_weight = 0.0;
+        let mut scores: HashMap<u32, (f32, f32)> = HashMap::new();
+        let mut seen_terms: HashSet<u32> = HashSet::new();
+        for (term, word) in query {
+            let matches = self.lookup(term, word);
+            let weight = matches
+                .iter()
+                .map(|&(t, _)| self.idf[t as usize])
+                .fold(None, |acc: Option<f32>, x| {
+                    Some(acc.map_or(x, |a| a.max(x)))
+                })
+                .unwrap_or(unknown_weight);
+            total_weight += weight;
+            // Per document, a word counts once even if it matched several spellings.
+            let mut per_doc: HashMap<u32, (f32, f32)> = HashMap::new();
+            for (term, factor) in matches {
+                if !seen_terms.insert(term) {
+                    continue;
+                }
+                let idf = self.idf[term as usize];
+                for p in &self.postings[term as usize] {
+                    let norm = 1.0 - BM25_B + BM25_B * self.doc_len[p.doc as usize] / self.avg_len;
+                    let s = factor * idf * p.tf * (BM25_K1 + 1.0) / (p.tf + BM25_K1 * norm);
+                    let e = per_doc.entry(p.doc).or_insert((0.0, 0.0));
+                    e.0 = e.0.max(s);
+                    e.1 = e.1.max(weight * factor);
+                }
+            }
+            for (doc, (s, covered)) in per_doc {
+                let e = scores.entry(doc).or_insert((0.0, 0.0));
+                e.0 += s;
+                e.1 += covered;
+            }
+        }
+        let mut ranked: Vec<Scored> = scores
+            .into_iter()
+            .map(|(doc, (score, covered))| Scored {
+                doc: doc as usize,
+                score,
+                coverage: if total_weight > 0.0 {
+                    (covered / total_weight).min(1.0)
+                } else {
+                    0.0
+                },
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.doc.cmp(&b.doc)));
+        ranked.truncate(limit);
+        ranked
+    }
+
+    /// Whether at least one word of the question hits the document's title, aliases or tags:
+    /// an answer that matches only in passing (in its body) is not what was asked.
+    fn anchored(&self, query: &[(String, String)], doc: usize) -> bool {
+        query.iter().any(|(term, word)| {
+            self.lookup(term, word).iter().any(|&(term, _)| {
+                let postings = &self.postings[term as usize];
+                postings
+                    .binary_search_by_key(&(doc as u32), |p| p.doc)
+                    .is_ok_and(|i| postings[i].strong)
+            })
+        })
+    }
+
+    /// The index terms a query word stands for: itself, or its typo corrections.
+    /// `term` is the analysed form, `word` the folded word it came from.
+    fn lookup(&self, term: &str, word: &str) -> Vec<(u32, f32)> {
+        if let Some(&id) = self.terms.get(term) {
+            return vec![(id, 1.0)];
+        }
+        let mut found: Vec<u32> = Vec::new();
+        for form in [term, word] {
+            if form.chars().count() < 4 {
+                continue;
+            }
+            let mut candidates: Vec<String> = deletions(form);
+            candidates.push(form.to_string());
+            for c in &candidates {
+                if let Some(ids) = self.deletes.get(c) {
+                    found.extend(ids.iter().copied().filter(|&id| {
+                        // Shared deletions also pair words two edits apart; keep one edit
+                        // (or a swap) only.
+                        strsim::osa_distance(form, &self.words[id as usize]) <= 1
+                    }));
+                }
+                // A deletion from the query that is itself a term: one extra letter was typed.
+                if c != form {
+                    if let Some(&id) = self.terms.get(c.as_str()) {
+                        found.push(id);
+                    }
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|id| (id, FUZZY_WEIGHT)).collect()
+    }
+
+    /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input
+    /// lists pinned documents, then the rest in bank order.
+    pub fn complete(&self, partial: &str, limit: usize) -> Vec<usize> {
+        let folded = crate::text::normalize(partial);
+        let mut out: Vec<usize> = Vec::new();
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut push = |doc: u32, out: &mut Vec<usize>| {
+            if out.len() < limit && seen.insert(doc) {
+                out.push(doc as usize);
+            }
+        };
+        if folded.is_empty() {
+            for &doc in &self.pinned {
+                push(doc, &mut out);
+            }
+            for doc in 0..self.docs as u32 {
+                if out.len() >= limit {
+                    break;
+                }
+                push(doc, &mut out);
+            }
+            return out;
+        }
+        // 1. Titles and aliases that start with the input.
+        let start = self
+            .phrases
+            .partition_point(|(p, _)| p.as_str() < folded.as_str());
+        for (phrase, doc) in &self.phrases[start..] {
+            if !phrase.starts_with(&folded) || out.len() >= limit {
+                break;
+            }
+            push(*doc, &mut out);
+        }
+        // 2. Titles and aliases with a word that starts with the last word typed.
+        let typed: Vec<&str> = crate::text::words(&folded).collect();
+        if let Some(last) = typed.last() {
+            let start = self
+                .phrase_words
+                .partition_point(|(w, _)| w.as_str() < *last);
+            for (word, doc) in &self.phrase_words[start..] {
+                if !word.starts_with(last) || out.len() >= limit {
+                    break;
+                }
+                push(*doc, &mut out);
+            }
+        }
+        // 3. Full search, typo-tolerant, for what prefixes missed.
+        if out.len() < limit {
+            let query = self.analyzer.terms_with_words(partial);
+            for scored in self.rank(&query, limit) {
+                push(scored.doc as u32, &mut out);
+            }
+        }
+        out
+    }
+}
+
+fn bm25_idf(n: f32, df: f32) -> f32 {
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// Every string made by deleting one character of `word`.
+fn deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != skip)
+                .map(|(_, c)| c)
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,200 @@
+//! Text normalisation for search: the same folding is applied to queries and bank text, so
+//! that spelling differences that readers ignore do not change what matches.
+//!
+//! Originals are kept for display; only search sees folded text.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds text for matching: NFKC; Arabic diacritics, tatweel and Quranic marks removed;
+/// alef/hamza forms, taa marbuta, alef maqsura and Persian letter forms unified; Arabic-Indic
+/// and Persian digits made ASCII; case folded; everything that is not a letter or digit
+/// becomes a single space. Idempotent.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkc() {
+        for c in c.to_lowercase() {
+            match fold_char(c) {
+                Fold::Drop => {}
+                Fold::Space => pending_space = !out.is_empty(),
+                Fold::Keep(c) => {
+                    if pending_space {
+                        out.push(' ');
+                        pending_space = false;
+                    }
+                    out.push(c);
+                }
+            }
+        }
+    }
+    // NFKC of a folded string can in rare cases produce new foldable characters (compatibility
+    // forms of the replacement letters); a second pass settles them so the result is a fixed point.
+    if out.nfkc().eq(out.chars()) {
+        out
+    } else {
+        normalize(&out)
+    }
+}
+
+/// Splits folded text into words.
+pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized.split(' ').filter(|w| !w.is_empty())
+}
+
+enum Fold {
+    Drop,
+    Space,
+    Keep(char),
+}
+
+fn fold_char(c: char) -> Fold {
+    match c {
+        // Tashkeel, Quranic annotation marks, superscript alef, tatweel: invisible to readers.
+        '\u{0610}'..='\u{061A}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{06D6}'..='\u{06DC}'
+        | '\u{06DF}'..='\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}'
+        | '\u{0640}'
+        // Zero-width and direction marks that phones insert.
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{00AD}' => Fold::Drop,
+        // Apostrophes inside Latin words ("Amazon's") join rather than split.
+        '\'' | '\u{2019}' | '\u{02BC}' => Fold::Drop,
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => Fold::Keep('ا'),
+        'ؤ' => Fold::Keep('و'),
+        'ئ' | 'ى' | 'ی' | 'ې' | 'ۍ' | 'ێ' => Fold::Keep('ي'),
+        'ة' | 'ۃ' | 'ە' | 'ہ' | 'ھ' => Fold::Keep('ه'),
+        'ک' | 'ڪ' => Fold::Keep('ك'),
+        'ڤ' => Fold::Keep('ف'),
+        'گ' => Fold::Keep('ك'),
+        '\u{0660}'..='\u{0669}' => Fold::Keep(char::from(b'0' + (c as u32 - 0x0660) as u8)),
+        '\u{06F0}'..='\u{06F9}' => Fold::Keep(char::from(b'0' + (c as u32 - 0x06F0) as u8)),
+        'ß' => Fold::Keep('s'),
+        c if c.is_alphanumeric() => Fold::Keep(c),
+        // Combining marks on Latin letters (after NFKC, only those with no precomposed form).
+        c if is_combining(c) => Fold::Drop,
+        _ => Fold::Space,
+    }
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Light stemming for matching: strips the Arabic article and common attached prefixes, and
+/// English plural/possessive endings, when enough of the word is left to stay distinctive.
+/// Works on folded words.
+pub fn stem(word: &str) -> &str {
+    if word.chars().next().is_some_and(is_arabic) {
+        stem_arabic(word)
+    } else {
+        stem_latin(word)
+    }
+}
+
+fn is_arabic(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}')
+}
+
+fn stem_arabic(word: &str) -> &str {
+    const PREFIXES: [&str; 8] = ["وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و"];
+    const SUFFIXES: [&str; 5] = ["ات", "ون", "ين", "ها", "ه"];
+    let chars = |s: &str| s.chars().count();
+    let mut w = word;
+    for p in PREFIXES {
+        if let Some(rest) = w.strip_prefix(p) {
+            // "و" alone is a conjunction prefix only when a real word (3+ letters) stays.
+            if chars(rest) >= 3 {
+                w = rest;
+                break;
+            }
+        }
+    }
+    for s in SUFFIXES {
+        if let Some(rest) = w.strip_suffix(s) {
+            if chars(rest) >= 3 {
+                return rest;
+            }
+        }
+    }
+    w
+}
+
+fn stem_latin(word: &str) -> &str {
+    let n = word.len();
+    if !word.is_ascii() {
+        return word;
+    }
+    // "companies" and "company" both become "compan".
+    if n > 4 && word.ends_with("ies") {
+        return &word[..n - 3];
+    }
+    if n > 4 && word.ends_with('y') {
+        return &word[..n - 1];
+    }
+    if n > 3
+        && word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is")
+    {
+        return &word[..n - 1];
+    }
+    word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_table() {
+        let cases = [
+            ("Project NIMBUS", "project nimbus"),
+            ("مَشْرُوعُ نِمْبُوس", "مشروع نمبوس"),
+            ("أمازون", "امازون"),
+            ("إسرائيل", "اسرائيل"),
+            ("آندي", "اندي"),
+            ("ٱلله", "الله"),
+            ("شركة", "شركه"),
+            ("مستشفى", "مستشفي"),
+            ("مـــشـروع", "مشروع"),
+            ("٢٠٢١", "2021"),
+            ("۲۰۲۲", "2022"),
+            ("فارسی", "فارسي"),
+            ("کلود", "كلود"),
+            ("Amazon’s cloud", "amazons cloud"),
+            ("$1.2 billion!", "1 2 billion"),
+            ("  #NoTechForApartheid  ", "notechforapartheid"),
+            ("ﻧﻤﺒﻮﺱ", "نمبوس"), // presentation forms, via NFKC
+            ("café", "café"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input), want, "normalize({input:?})");
+        }
+    }
+
+    #[test]
+    fn stems_table() {
+        let cases = [
+            ("المشروع", "مشروع"),
+            ("والاحتجاجات", "احتجاج"),
+            ("بالشركه", "شرك"),
+            ("شركات", "شرك"),
+            ("contracts", "contract"),
+            ("companies", "compan"),
+            ("company", "compan"),
+            ("nimbus", "nimbus"),
+            ("google", "google"),
+            ("وقع", "وقع"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(stem(input), want, "stem({input:?})");
+        }
+    }
+}
