@@ -1,0 +1,178 @@
+//! The `nimbus-bot` binary: exit codes, one-line errors, and the `ask --json` contract.
+
+use std::process::{Command, Output};
+
+use crate::{copy_dir, fixture_dir};
+
+fn bot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nimbus-bot"))
+        .args(args)
+        .env_remove("NIMBUS_CONFIG")
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DISCORD_TOKEN_FILE")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run nimbus-bot")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_passes_on_the_fixture_with_a_summary_line() {
+    let fixture = fixture_dir();
+    let o = bot(&["check", "--bank", fixture.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("ok: 4 answers (en 4, ar 4), 2 quotes"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(), dir.path());
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[answr]]\n\n[[source]]\nid = \"x\"\n",
+    )
+    .unwrap();
+    let o = bot(&["check", "--bank", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("bad.toml:1:3: error: unknown entry kind `answr`"),
+        "{out}"
+    );
+    assert!(out.contains("bad.toml:3:1: error: missing field"), "{out}");
+}
+
+#[test]
+fn bad_bank_path_is_one_line_and_exit_2() {
+    let o = bot(&["check", "--bank", "/no/such/folder"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("/no/such/folder: no such bank folder"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_config_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "bank = \"responses\"\nstale_after_dayz = 3\n").unwrap();
+    let o = bot(&["--config", config.to_str().unwrap(), "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("config.toml:2:1: error: unknown field `stale_after_dayz`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_lang_flag_says_what_is_allowed() {
+    let fixture = fixture_dir();
+    let o = bot(&[
+        "ask",
+        "--bank",
+        fixture.to_str().unwrap(),
+        "--lang",
+        "fr",
+        "nimbus",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the bank has: en, ar"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn ask_json_contract() {
+    let fixture = fixture_dir();
+    let o = bot(&[
+        "ask",
+        "--json",
+        "--bank",
+        fixture.to_str().unwrap(),
+        "what",
+        "is",
+        "project",
+        "nimbus",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["answered"], true);
+    assert_eq!(v["entry"], "what-is-nimbus");
+    assert_eq!(v["title"], "What is Project Nimbus?");
+    let text = v["text"].as_str().unwrap();
+    assert!(text.contains("$1.2 billion"), "{text}");
+    assert!(
+        text.contains("Sources"),
+        "the text names its sources: {text}"
+    );
+    assert_eq!(v["sources"][0]["id"], "seed-2022-07");
+    assert!(v["suggestions"].is_array());
+}
+
+#[test]
+fn ask_json_off_topic_is_unanswered() {
+    let fixture = fixture_dir();
+    let o = bot(&[
+        "ask",
+        "--json",
+        "--bank",
+        fixture.to_str().unwrap(),
+        "how do I bake bread",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["answered"], false);
+    assert_eq!(v["entry"], serde_json::Value::Null);
+    assert_eq!(v["title"], serde_json::Value::Null);
+    assert!(v["text"].as_str().unwrap().contains("not sure"));
+}
+
+#[test]
+fn complete_lists_choices() {
+    let fixture = fixture_dir();
+    let o = bot(&[
+        "complete",
+        "--json",
+        "--lang",
+        "ar",
+        "--bank",
+        fixture.to_str().unwrap(),
+        "رسالة",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["value"], "guardian-letter");
+    assert_eq!(v[0]["name"], "رسالة عاملي غوغل وأمازون (أكتوبر 2021)");
+}
+
+#[test]
+fn run_without_token_says_how_to_get_one() {
+    let fixture = fixture_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("bank = {:?}\n", fixture.to_str().unwrap())).unwrap();
+    let o = bot(&["--config", config.to_str().unwrap(), "run"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("DISCORD_TOKEN"), "{err}");
+}

@@ -1,0 +1,260 @@
+//! `dispatch` and `autocomplete` on the fixture bank: the same path `/ask` and the CLI take.
+
+use nimbus_bot::commands::{
+    autocomplete, dispatch, Action, AutocompleteRequest, Command, Request, Target,
+};
+use nimbus_bot::reply::Visibility;
+
+use crate::fixture_bank;
+
+fn ac(command: &str, option: &str, partial: &str, lang: Option<&str>) -> AutocompleteRequest {
+    AutocompleteRequest {
+        command: command.into(),
+        option: option.into(),
+        partial: partial.into(),
+        lang: lang.map(String::from),
+        guild_lang: None,
+        locale: None,
+    }
+}
+
+#[test]
+fn ask_is_private_with_a_share_button_by_default() {
+    let bank = fixture_bank();
+    let reply = dispatch(
+        &bank,
+        &Request::new(Command::Ask {
+            question: "nimbus contract".into(),
+        }),
+    );
+    assert_eq!(reply.visibility, Visibility::Ephemeral);
+    assert_eq!(reply.buttons.len(), 1);
+    assert_eq!(reply.buttons[0].custom_id, "share:a:what-is-nimbus:en");
+}
+
+#[test]
+fn public_option_and_guild_default_make_replies_public() {
+    let bank = fixture_bank();
+    let mut req = Request::new(Command::Topic {
+        id: "guardian-letter".into(),
+    });
+    req.public = Some(true);
+    let reply = dispatch(&bank, &req);
+    assert_eq!(reply.visibility, Visibility::Public);
+    assert!(reply.buttons.is_empty());
+    req.public = None;
+    req.public_by_default = true;
+    assert_eq!(dispatch(&bank, &req).visibility, Visibility::Public);
+    req.public = Some(false);
+    assert_eq!(dispatch(&bank, &req).visibility, Visibility::Ephemeral);
+}
+
+#[test]
+fn language_precedence_option_then_guild_then_locale() {
+    let bank = fixture_bank();
+    let mut req = Request::new(Command::Topic {
+        id: "what-is-nimbus".into(),
+    });
+    let title = |req: &Request| dispatch(&bank, req).embeds[0].title.clone().unwrap();
+    assert_eq!(title(&req), "What is Project Nimbus?");
+    req.locale = Some("ar".into());
+    assert_eq!(title(&req), "ما هو مشروع نمبوس؟");
+    req.guild_lang = Some("en".into());
+    assert_eq!(title(&req), "What is Project Nimbus?");
+    req.lang = Some("ar".into());
+    assert_eq!(title(&req), "ما هو مشروع نمبوس؟");
+}
+
+#[test]
+fn share_button_renders_public_with_who_shared() {
+    let bank = fixture_bank();
+    let action = Action::parse("share:a:guardian-letter:ar").expect("parses");
+    let mut req = Request::new(Command::Button(action));
+    req.shared_by = Some("<@42>".into());
+    let reply = dispatch(&bank, &req);
+    assert_eq!(reply.visibility, Visibility::Public);
+    assert_eq!(reply.content.as_deref(), Some("شاركه <@42>"));
+    assert!(reply.buttons.is_empty());
+}
+
+#[test]
+fn custom_ids_round_trip() {
+    let actions = [
+        Action::Share {
+            target: Target::Answer("what-is-nimbus".into()),
+            lang: "ar".into(),
+        },
+        Action::Share {
+            target: Target::Quote("q".into()),
+            lang: "en".into(),
+        },
+        Action::Share {
+            target: Target::Sources(None),
+            lang: "en".into(),
+        },
+        Action::Share {
+            target: Target::Sources(Some("a".into())),
+            lang: "en".into(),
+        },
+        Action::Share {
+            target: Target::Timeline(Some(2021)),
+            lang: "en".into(),
+        },
+        Action::Share {
+            target: Target::Timeline(None),
+            lang: "en".into(),
+        },
+        Action::Show {
+            answer: "x".into(),
+            lang: "ar".into(),
+        },
+    ];
+    for action in actions {
+        let id = action.custom_id();
+        assert!(id.len() <= 100);
+        assert_eq!(Action::parse(&id), Some(action));
+    }
+    assert_eq!(Action::parse("share:z:x:en"), None);
+    assert_eq!(Action::parse("share:t:notayear:en"), None);
+    assert_eq!(Action::parse("anything"), None);
+}
+
+#[test]
+fn not_sure_offers_suggestion_buttons() {
+    let bank = fixture_bank();
+    let reply = dispatch(
+        &bank,
+        &Request::new(Command::Ask {
+            question: "google amazon workers salaries".into(),
+        }),
+    );
+    let text = reply.to_text();
+    if reply.buttons.is_empty() {
+        assert!(text.contains("not sure"), "{text}");
+    } else {
+        assert!(
+            reply
+                .buttons
+                .iter()
+                .all(|b| b.custom_id.starts_with("show:")),
+            "{:?}",
+            reply.buttons
+        );
+    }
+    let off = dispatch(
+        &bank,
+        &Request::new(Command::Ask {
+            question: "how do I bake bread".into(),
+        }),
+    );
+    assert!(off.to_text().contains("not sure"));
+    assert!(off.buttons.is_empty());
+}
+
+#[test]
+fn quote_by_speaker_any_spelling() {
+    let bank = fixture_bank();
+    for speaker in ["Ali", "aly panjwani", "بنجواني"] {
+        let reply = dispatch(
+            &bank,
+            &Request::new(Command::Quote {
+                about: None,
+                speaker: Some(speaker.into()),
+            }),
+        );
+        assert_eq!(
+            reply.embeds[0].footer.as_deref(),
+            Some("panjwani-seed"),
+            "{speaker}"
+        );
+    }
+    let none = dispatch(
+        &bank,
+        &Request::new(Command::Quote {
+            about: None,
+            speaker: Some("nobody".into()),
+        }),
+    );
+    assert!(none.to_text().contains("nothing on that"));
+}
+
+#[test]
+fn quote_in_another_language_shows_labelled_translation() {
+    let bank = fixture_bank();
+    let mut req = Request::new(Command::Quote {
+        about: Some("panjwani-seed".into()),
+        speaker: None,
+    });
+    req.lang = Some("en".into());
+    let text = dispatch(&bank, &req).to_text();
+    let original = text
+        .find("> وطالب علي بنجواني")
+        .expect("original text as the quote");
+    let label = text
+        .find("Translation by the nimbus-bot bank, not the speaker's words")
+        .expect("labelled translation");
+    assert!(original < label, "{text}");
+}
+
+#[test]
+fn timeline_filters_by_year() {
+    let bank = fixture_bank();
+    let all = dispatch(&bank, &Request::new(Command::Timeline { year: None })).to_text();
+    assert!(
+        all.contains("2021-10-12") && all.contains("2022-06"),
+        "{all}"
+    );
+    let y = dispatch(&bank, &Request::new(Command::Timeline { year: Some(2022) })).to_text();
+    assert!(!y.contains("2021-10-12") && y.contains("2022-06"), "{y}");
+}
+
+#[test]
+fn sources_of_one_answer_and_of_the_bank() {
+    let bank = fixture_bank();
+    let one = dispatch(
+        &bank,
+        &Request::new(Command::Sources {
+            topic: Some("shareholder-vote-2022".into()),
+        }),
+    )
+    .to_text();
+    assert!(
+        one.contains("jweekly.com") && !one.contains("theguardian.com"),
+        "{one}"
+    );
+    let all = dispatch(&bank, &Request::new(Command::Sources { topic: None })).to_text();
+    assert!(
+        all.contains("jweekly.com") && all.contains("theguardian.com"),
+        "{all}"
+    );
+}
+
+#[test]
+fn autocomplete_limits_and_order() {
+    let bank = fixture_bank();
+    let empty = autocomplete(&bank, &ac("topic", "name", "", None));
+    assert_eq!(empty[0].value, "what-is-nimbus", "pinned first");
+    assert!(empty.len() <= 25);
+    let typo = autocomplete(&bank, &ac("topic", "name", "sharehlder", None));
+    assert_eq!(
+        typo.first().map(|c| c.value.as_str()),
+        Some("shareholder-vote-2022")
+    );
+    let ar = autocomplete(&bank, &ac("sources", "topic", "تصويت", Some("ar")));
+    assert_eq!(ar[0].name, "تصويت المساهمين على نمبوس عام 2022");
+    for c in autocomplete(&bank, &ac("quote", "about", "", None))
+        .iter()
+        .chain(&autocomplete(
+            &bank,
+            &ac("quote", "speaker", "", Some("ar")),
+        ))
+    {
+        assert!(
+            c.name.chars().count() <= 100 && c.value.chars().count() <= 100,
+            "{c:?}"
+        );
+    }
+    let speakers = autocomplete(&bank, &ac("quote", "speaker", "pan", None));
+    assert_eq!(speakers.len(), 1);
+    assert_eq!(speakers[0].name, "Aly Panjwani");
+}

@@ -1,0 +1,271 @@
+//! `check`: one bank fault per case, each asserting the file, line and column reported.
+
+use nimbus_bot::bank::{load, Diagnostic, Severity};
+
+use crate::{copy_dir, fixture_dir, options};
+
+/// Copies the fixture bank, adds `zz-case.toml` (sorted last, so it is the later duplicate) with `text`, and returns every diagnostic.
+fn check_with(text: &str) -> (tempfile::TempDir, Vec<Diagnostic>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture_dir(), dir.path());
+    std::fs::write(dir.path().join("zz-case.toml"), text).expect("write case");
+    let loaded = load(dir.path(), &options());
+    (dir, loaded.diagnostics)
+}
+
+/// Asserts exactly one error, in zz-case.toml at `line:col`, whose message contains `needle`.
+#[track_caller]
+fn expect_error(text: &str, line: usize, col: usize, needle: &str) {
+    let (_dir, diagnostics) = check_with(text);
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    let shown: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(errors.len(), 1, "expected one error, got {shown:#?}");
+    let e = errors[0];
+    assert!(e.path.ends_with("zz-case.toml"), "wrong file: {shown:#?}");
+    assert_eq!((e.line, e.col), (line, col), "wrong position: {shown:#?}");
+    assert!(
+        e.message.contains(needle),
+        "message {:?} lacks {needle:?}",
+        e.message
+    );
+}
+
+const SOURCE_OK: &str = r#"[[source]]
+id = "case-source"
+outlet = "Outlet"
+title = "Title"
+url = "https://example.org/page"
+published = "2022-07-01"
+language = "en"
+confidence = "high"
+"#;
+
+fn answer(extra: &str) -> String {
+    format!(
+        r#"[[answer]]
+id = "case-answer"
+category = "test"
+reviewed = "2026-11-01"
+sources = ["guardian-2021-10-12"]
+title = {{ en = "A case title", ar = "عنوان حالة" }}
+body = {{ en = "Body.", ar = "نص." }}
+{extra}"#
+    )
+}
+
+#[test]
+fn fixture_bank_is_clean() {
+    let loaded = load(&fixture_dir(), &options());
+    let shown: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(loaded.diagnostics.is_empty(), "{shown:#?}");
+    assert!(loaded.bank.is_some());
+}
+
+#[test]
+fn toml_syntax_error() {
+    expect_error("[[answer]\nid = \"x\"\n", 1, 9, "TOML syntax");
+}
+
+#[test]
+fn unknown_field_is_an_error_with_a_suggestion() {
+    let text = r#"[[quote]]
+id = "case-quote"
+text = "We are anonymous because we fear retaliation."
+language = "en"
+speaker = { en = "Workers" }
+role = { en = "Letter" }
+sourse = "guardian-2021-10-12"
+date = "2021-10-12"
+"#;
+    expect_error(text, 7, 1, "unknown field `sourse`");
+    let (_dir, diagnostics) = check_with(text);
+    assert_eq!(
+        diagnostics[0].hint.as_deref(),
+        Some("did you mean `source`?")
+    );
+}
+
+#[test]
+fn unknown_entry_kind() {
+    expect_error(
+        "[[answr]]\nid = \"x\"\n",
+        1,
+        3,
+        "unknown entry kind `answr`",
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    let text = SOURCE_OK.replace("outlet = \"Outlet\"\n", "");
+    expect_error(&text, 1, 1, "missing field `outlet`");
+}
+
+#[test]
+fn duplicate_id_across_files() {
+    let text = SOURCE_OK.replace("case-source", "what-is-nimbus");
+    expect_error(&text, 2, 6, "duplicate id `what-is-nimbus`");
+}
+
+#[test]
+fn unknown_source_reference() {
+    let text = answer("").replace("guardian-2021-10-12", "guardian-2021-10-21");
+    expect_error(&text, 5, 12, "unknown source id `guardian-2021-10-21`");
+}
+
+#[test]
+fn unknown_quote_reference() {
+    expect_error(
+        &answer("quotes = [\"no-such-quote\"]\n"),
+        8,
+        11,
+        "unknown quote id `no-such-quote`",
+    );
+}
+
+#[test]
+fn answer_without_a_source() {
+    let text = answer("").replace("sources = [\"guardian-2021-10-12\"]", "sources = []");
+    expect_error(&text, 5, 11, "names no source");
+}
+
+#[test]
+fn quote_not_in_archive() {
+    let text = r#"[[quote]]
+id = "case-quote"
+text = "We are not anonymous."
+language = "en"
+speaker = { en = "Workers" }
+role = { en = "Letter" }
+source = "guardian-2021-10-12"
+date = "2021-10-12"
+"#;
+    expect_error(text, 3, 8, "does not appear in the archive");
+}
+
+#[test]
+fn quote_matches_archive_across_line_breaks() {
+    // The archive has the sentence on one line; folding whitespace must still match.
+    let text = r#"[[quote]]
+id = "case-quote"
+text = """So far, more than 90 workers at Google
+and more than 300 at Amazon have signed this letter internally."""
+language = "en"
+speaker = { en = "Workers" }
+role = { en = "Letter" }
+source = "guardian-2021-10-12"
+date = "2021-10-12"
+"#;
+    let (_dir, diagnostics) = check_with(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+}
+
+#[test]
+fn invalid_url() {
+    let text = SOURCE_OK.replace("https://example.org/page", "example.org/page");
+    expect_error(&text, 5, 7, "invalid URL");
+}
+
+#[test]
+fn invalid_date() {
+    let text = SOURCE_OK.replace("2022-07-01", "2022-13-01");
+    expect_error(&text, 6, 13, "not a valid date");
+}
+
+#[test]
+fn text_longer_than_an_embed_shows() {
+    let long = "word ".repeat(900);
+    let text = answer("").replace("en = \"Body.\"", &format!("en = \"{long}\""));
+    expect_error(&text, 7, 15, "Discord shows at most 4096");
+}
+
+#[test]
+fn title_longer_than_a_choice_name() {
+    let long = "t".repeat(101);
+    let text = answer("").replace("A case title", &long);
+    expect_error(&text, 6, 16, "at most 100");
+}
+
+#[test]
+fn id_not_usable_as_a_choice_value() {
+    let text = SOURCE_OK.replace("case-source", "Case Source");
+    expect_error(&text, 2, 6, "cannot be used as a command choice");
+}
+
+#[test]
+fn alias_claimed_by_two_answers() {
+    // "Project Nimbus!" folds to the same search key as the fixture's alias "project nimbus".
+    let text = answer("aliases = { en = [\"Project Nimbus!\"] }\n");
+    expect_error(
+        &text,
+        8,
+        19,
+        "is claimed by answers `what-is-nimbus` and `case-answer`",
+    );
+}
+
+#[test]
+fn unknown_language_key() {
+    let text = answer("").replace("ar = \"نص.\"", "ar = \"نص.\", fr = \"Corps.\"");
+    expect_error(&text, 7, 41, "unknown language `fr`");
+}
+
+#[test]
+fn archive_path_may_not_leave_the_bank() {
+    let text = SOURCE_OK.replace(
+        "confidence = \"high\"",
+        "confidence = \"high\"\narchive = \"../../etc/passwd\"",
+    );
+    expect_error(&text, 9, 11, "leaves the bank folder");
+}
+
+#[test]
+fn stale_answer_is_a_warning_only() {
+    let text = answer("").replace("2026-11-01", "2024-01-01");
+    let (_dir, diagnostics) = check_with(&text);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let w = &diagnostics[0];
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!((w.line, w.col), (4, 12));
+    assert!(w.message.contains("last reviewed"), "{w}");
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let text = format!(
+        "{}\n{}",
+        SOURCE_OK
+            .replace("https://example.org/page", "nope")
+            .replace("2022-07-01", "July"),
+        answer("quotes = [\"missing\"]\n").replace("guardian-2021-10-12", "nowhere")
+    );
+    let (_dir, diagnostics) = check_with(&text);
+    let errors: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    for needle in [
+        "invalid URL",
+        "not a valid date",
+        "unknown source id `nowhere`",
+        "unknown quote id `missing`",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "{needle} not in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn diagnostics_print_as_path_line_col() {
+    let (_dir, diagnostics) = check_with("[[answr]]\n");
+    let line = diagnostics[0].to_string();
+    assert!(
+        line.contains("zz-case.toml:1:3: error: unknown entry kind"),
+        "{line}"
+    );
+    assert!(line.contains("hint: did you mean `[[answer]]`?"), "{line}");
+}
