@@ -137,6 +137,13 @@ fn stem_latin(word: &str) -> &str {
     if n > 4 && word.ends_with('y') {
         return &word[..n - 1];
     }
+    // "signed", "signing" and "sign" meet; short words ("bring", "fired") are left alone.
+    if n >= 7 && word.ends_with("ing") {
+        return &word[..n - 3];
+    }
+    if n >= 6 && word.ends_with("ed") && !word.ends_with("eed") {
+        return &word[..n - 2];
+    }
     if n > 3
         && word.ends_with('s')
         && !word.ends_with("ss")
@@ -190,6 +197,9 @@ mod tests {
             ("companies", "compan"),
             ("company", "compan"),
             ("nimbus", "nimbus"),
+            ("signed", "sign"),
+            ("signing", "sign"),
+            ("bring", "bring"),
             ("google", "google"),
             ("وقع", "وقع"),
         ];

@@ -62,8 +62,27 @@ const BM25_B: f32 = 0.75;
 const FUZZY_WEIGHT: f32 = 0.8;
 /// How much of the question the best answer must explain before the bot answers.
 const MIN_COVERAGE: f32 = 0.6;
+/// Coverage enough when the answer's title, aliases or tags hold a rare word of the question.
+const MIN_COVERAGE_DISTINCTIVE: f32 = 0.45;
+/// A word is rare when its idf is at least this share of the highest possible idf.
+const DISTINCTIVE_IDF_SHARE: f32 = 0.6;
+/// Weight of a word the bank does not know, against 1.0..=1.0+COVERAGE_IDF_SHARE for known ones.
+const UNKNOWN_WORD_WEIGHT: f32 = 1.6;
+/// How much a known word's rarity adds to its weight in coverage.
+const COVERAGE_IDF_SHARE: f32 = 1.0;
 /// How much of the question a candidate must explain to be worth suggesting.
 const MIN_SUGGEST_COVERAGE: f32 = 0.45;
+
+/// How a candidate answer is tied to the question through its strong fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// No word of the question is in its title, aliases, tags or people.
+    None,
+    /// Only common words are.
+    Common,
+    /// A rare word is.
+    Distinctive,
+}
 
 #[derive(Debug, Default)]
 struct Posting {
@@ -192,11 +211,15 @@ impl Index {
     /// Answers a free-text question: the best answer when confident, and up to three ranked
     /// candidates either way.
     pub fn ask(&self, question: &str) -> Outcome {
-        let key = self.analyzer.key(question);
-        let exact = self.exact.get(&key).map(|&d| d as usize);
         let query = self.analyzer.terms_with_words(question);
         let mut ranked = self.rank(&query, 3);
         ranked.retain(|s| s.coverage >= MIN_SUGGEST_COVERAGE);
+        // A question that is an alias or title, as typed or with its typos corrected.
+        let exact = self
+            .exact
+            .get(&self.analyzer.key(question))
+            .or_else(|| self.exact.get(&self.corrected_key(&query)))
+            .map(|&d| d as usize);
         if let Some(doc) = exact {
             ranked.retain(|s| s.doc != doc);
             ranked.insert(
@@ -215,7 +238,11 @@ impl Index {
         }
         let answer = ranked
             .first()
-            .filter(|top| top.coverage >= MIN_COVERAGE && self.anchored(&query, top.doc))
+            .filter(|top| match self.anchor(&query, top.doc) {
+                Anchor::None => false,
+                Anchor::Common => top.coverage >= MIN_COVERAGE,
+                Anchor::Distinctive => top.coverage >= MIN_COVERAGE_DISTINCTIVE,
+            })
             .map(|top| top.doc);
         Outcome { answer, ranked }
     }
@@ -225,7 +252,12 @@ impl Index {
         if query.is_empty() || self.docs == 0 {
             return Vec::new();
         }
-        let unknown_weight = bm25_idf(self.docs as f32, 0.5);
+        // Coverage weighs words by how telling they are, but within a narrow band: a word the
+        // bank has never seen must outweigh a common one (off-topic questions are mostly such
+        // words), yet one unknown word in a long, clearly on-topic question must not sink it.
+        let max_idf = bm25_idf(self.docs as f32, 0.5);
+        let telling = |idf: f32| 1.0 + COVERAGE_IDF_SHARE * idf / max_idf;
+        let unknown_weight = UNKNOWN_WORD_WEIGHT;
         let mut total_weight = 0.0;
         let mut scores: HashMap<u32, (f32, f32)> = HashMap::new();
         let mut seen_terms: HashSet<u32> = HashSet::new();
@@ -233,7 +265,7 @@ impl Index {
             let matches = self.lookup(term, word);
             let weight = matches
                 .iter()
-                .map(|&(t, _)| self.idf[t as usize])
+                .map(|&(t, _)| telling(self.idf[t as usize]))
                 .fold(None, |acc: Option<f32>, x| {
                     Some(acc.map_or(x, |a| a.max(x)))
                 })
@@ -277,17 +309,49 @@ impl Index {
         ranked
     }
 
-    /// Whether at least one word of the question hits the document's title, aliases or tags:
-    /// an answer that matches only in passing (in its body) is not what was asked.
-    fn anchored(&self, query: &[(String, String)], doc: usize) -> bool {
-        query.iter().any(|(term, word)| {
-            self.lookup(term, word).iter().any(|&(term, _)| {
-                let postings = &self.postings[term as usize];
-                postings
+    /// Whether a word of the question hits the document's title, aliases, tags or people, and
+    /// whether that word is rare in the bank: an answer that matches only in passing (in its
+    /// body) is not what was asked, and a rare name in a title is strong evidence.
+    fn anchor(&self, query: &[(String, String)], doc: usize) -> Anchor {
+        let distinctive_idf = DISTINCTIVE_IDF_SHARE * bm25_idf(self.docs as f32, 0.5);
+        let mut best = Anchor::None;
+        for (term, word) in query {
+            for (id, factor) in self.lookup(term, word) {
+                let postings = &self.postings[id as usize];
+                let strong = postings
                     .binary_search_by_key(&(doc as u32), |p| p.doc)
-                    .is_ok_and(|i| postings[i].strong)
+                    .is_ok_and(|i| postings[i].strong);
+                if strong {
+                    if factor >= 1.0 && self.idf[id as usize] >= distinctive_idf {
+                        return Anchor::Distinctive;
+                    }
+                    best = Anchor::Common;
+                }
+            }
+        }
+        best
+    }
+
+    /// The question's key with each unknown word replaced by its closest spelling in the bank,
+    /// so that "whats nimbs" still meets the alias "nimbus".
+    fn corrected_key(&self, query: &[(String, String)]) -> String {
+        query
+            .iter()
+            .map(|(term, word)| {
+                if self.terms.contains_key(term) {
+                    return term.as_str();
+                }
+                self.lookup(term, word)
+                    .into_iter()
+                    .max_by(|a, b| {
+                        self.postings[a.0 as usize]
+                            .len()
+                            .cmp(&self.postings[b.0 as usize].len())
+                    })
+                    .map_or(term.as_str(), |(id, _)| self.words[id as usize].as_str())
             })
-        })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The index terms a query word stands for: itself, or its typo corrections.

@@ -122,25 +122,16 @@ fn custom_ids_round_trip() {
 #[test]
 fn not_sure_offers_suggestion_buttons() {
     let bank = fixture_bank();
+    // Words found only in one answer's body: related, but not what that answer is about.
     let reply = dispatch(
         &bank,
         &Request::new(Command::Ask {
-            question: "google amazon workers salaries".into(),
+            question: "employers internally weather".into(),
         }),
     );
-    let text = reply.to_text();
-    if reply.buttons.is_empty() {
-        assert!(text.contains("not sure"), "{text}");
-    } else {
-        assert!(
-            reply
-                .buttons
-                .iter()
-                .all(|b| b.custom_id.starts_with("show:")),
-            "{:?}",
-            reply.buttons
-        );
-    }
+    assert!(reply.to_text().contains("not sure"), "{}", reply.to_text());
+    let ids: Vec<&str> = reply.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+    assert_eq!(ids, ["show:guardian-letter:en"]);
     let off = dispatch(
         &bank,
         &Request::new(Command::Ask {
