@@ -212,7 +212,7 @@ pub fn watch(
                 on_reload(live.reload());
             }
         })
-        .map_err(|e| notify::Error::io(e))?;
+        .map_err(notify::Error::io)?;
     Ok(WatchGuard { _watcher: watcher })
 }
 
