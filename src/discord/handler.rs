@@ -1,0 +1,689 @@
+//! The gateway event handler: registers commands when ready, and answers every interaction
+//! (commands, autocomplete, buttons, `/bank`) from the in-memory bank.
+//!
+//! Every interaction gets an answer: the core is pure and fast, panics inside it are caught and
+//! become the bank's `internal_error` apology, and the one slow action (`/bank reload`) defers
+//! first. Logs name commands and outcomes, never users or their text unless the config says so.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serenity::all::{
+    CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, Http, Interaction,
+    Permissions, Ready,
+};
+use serenity::async_trait;
+use tokio::sync::mpsc;
+
+use super::convert::{self, Origin};
+use super::register::{self, Scope};
+use crate::bank::{Bank, Strings};
+use crate::commands::{self, Action, Command};
+use crate::config::Config;
+use crate::cooldown::{Decision, ShareLimiter};
+use crate::reload::{LiveBank, Outcome, Status};
+use crate::reply::{Reply, Visibility};
+
+/// State shared by every event: the live bank, the settings and the share limiter.
+pub struct Shared {
+    /// The bank being served.
+    pub live: Arc<LiveBank>,
+    /// The whole configuration (the handler reads `discord` and the bank path).
+    pub config: Config,
+    limiter: Mutex<ShareLimiter>,
+}
+
+impl Shared {
+    /// Shared state for one running bot.
+    pub fn new(live: Arc<LiveBank>, config: Config) -> Self {
+        let d = &config.discord;
+        let limiter = ShareLimiter::new(
+            Duration::from_secs(d.share_cooldown_secs),
+            d.user_public_posts,
+            Duration::from_secs(d.user_public_window_secs),
+        );
+        Shared {
+            live,
+            config,
+            limiter: Mutex::new(limiter),
+        }
+    }
+
+    fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
+        let mut limiter = self
+            .limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        limiter.check(Instant::now(), channel, user, key)
+    }
+
+    /// Registers the current command set unless it is unchanged since the last registration.
+    pub async fn register(&self, http: &Http) {
+        let specs = commands::registry(&self.live.bank().language_choices());
+        let scope = Scope::from_config(&self.config);
+        let state = register::state_path(&self.config);
+        if let Err(error) = register::register_commands(http, &specs, &scope, &state, false).await {
+            tracing::error!(target: "nimbus::discord", %error, "command registration failed");
+        }
+    }
+
+    /// Acts on a reload: errors go to the moderator log channel; a new bank may bring new
+    /// languages, hence a new `lang` choice list, so the command set is registered again if it
+    /// changed.
+    pub async fn after_reload(&self, http: &Http, outcome: &Outcome) {
+        match outcome {
+            Outcome::Kept { errors } => {
+                let Some(channel) = self.config.discord.mod_log_channel else {
+                    return;
+                };
+                let text = error_report(
+                    "Bank reload refused; the previous bank is still being served.",
+                    errors,
+                    convert::CONTENT_LIMIT,
+                );
+                let message = convert::channel_message(&text);
+                if let Err(error) = serenity::all::ChannelId::new(channel)
+                    .send_message(http, message)
+                    .await
+                {
+                    tracing::warn!(target: "nimbus::discord", %error, "cannot post to the moderator log channel");
+                }
+            }
+            Outcome::Swapped { .. } => {
+                if http.application_id().is_some() {
+                    self.register(http).await;
+                }
+            }
+        }
+    }
+}
+
+/// The serenity event handler.
+pub struct Handler {
+    /// State shared with the watcher task.
+    pub shared: Arc<Shared>,
+    /// Where `/bank reload` outcomes are sent besides the moderator who asked.
+    pub outcomes: Option<mpsc::Sender<Outcome>>,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(target: "nimbus::discord", guilds = ready.guilds.len(), "connected to Discord");
+        self.shared.register(&ctx.http).await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(command) => self.on_command(&ctx, &command).await,
+            Interaction::Autocomplete(command) => self.on_autocomplete(&ctx, &command).await,
+            Interaction::Component(component) => self.on_component(&ctx, &component).await,
+            _ => {}
+        }
+    }
+}
+
+/// Whether a person may use moderator commands: inside a guild, with Manage Messages or
+/// Administrator in this channel, or one of the configured moderator roles.
+///
+/// Checked on every use because guild admins can change who sees a command in Discord's
+/// settings, overriding `default_member_permissions`.
+pub fn is_moderator(
+    in_guild: bool,
+    permissions: Option<Permissions>,
+    roles: &[u64],
+    moderator_roles: &[u64],
+) -> bool {
+    if !in_guild {
+        return false;
+    }
+    let by_permission = permissions.is_some_and(|p| {
+        p.contains(Permissions::MANAGE_MESSAGES) || p.contains(Permissions::ADMINISTRATOR)
+    });
+    by_permission || roles.iter().any(|r| moderator_roles.contains(r))
+}
+
+/// The text of `/bank status`.
+pub fn status_text(status: &Status) -> String {
+    let mut text = format!(
+        "**Bank status**\nFolder: `{}`\nLoaded: {}\nCounts: {}\nReloads since start: {}",
+        status.path.display(),
+        timestamp(status.loaded_at),
+        status.summary,
+        status.reloads
+    );
+    match &status.last_error {
+        None => text.push_str("\nLast reload error: none"),
+        Some(error) => {
+            let header = format!(
+                "{text}\nLast reload error ({}), the bank above is still served:",
+                timestamp(error.at)
+            );
+            text = error_report(&header, &error.errors, convert::CONTENT_LIMIT);
+        }
+    }
+    text
+}
+
+/// `header` and as many of `errors` as fit in `limit` characters, in a code block, with a
+/// count of those left out.
+pub fn error_report(header: &str, errors: &[String], limit: usize) -> String {
+    let mut shown: Vec<&str> = Vec::new();
+    // Room for the header, the fences and a "... and N more" line.
+    let budget = limit.saturating_sub(header.chars().count() + 40);
+    let mut used = 0;
+    for error in errors {
+        // Triple backticks inside an error would close the block early.
+        let len = error.chars().count() + 1;
+        if used + len > budget {
+            break;
+        }
+        used += len;
+        shown.push(error);
+    }
+    let mut text = format!(
+        "{header}\n```\n{}\n```",
+        shown.join("\n").replace("```", "'''")
+    );
+    if shown.len() < errors.len() {
+        text.push_str(&format!("… and {} more", errors.len() - shown.len()));
+    }
+    convert::truncate(&text, limit)
+}
+
+fn timestamp(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from(at);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    at.format(&format).unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Runs the core, turning a panic into an error message instead of an unanswered interaction.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_owned())
+    })
+}
+
+/// A stable key for a public reply's content, so the same answer posted twice in a channel is
+/// recognised (FNV-1a over its text; the shared-by line is not part of a command reply).
+fn content_key(reply: &Reply) -> String {
+    let json = serde_json::to_string(&(&reply.content, &reply.embeds)).unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in json.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("reply:{hash:016x}")
+}
+
+/// A would-be public post, as the share limits see it.
+struct Post {
+    /// The guild; limits apply only inside one.
+    guild: Option<u64>,
+    channel: u64,
+    user: u64,
+    /// What identifies the content; a hash of the reply when `None`.
+    key: Option<String>,
+    /// Whether a refused post is shown privately in full (a command) or only as a note (a
+    /// Share press, whose presser already sees the content).
+    keep_content: bool,
+}
+
+fn strings_for<'b>(
+    bank: &'b Bank,
+    lang: Option<&str>,
+    guild_lang: Option<&str>,
+    locale: Option<&str>,
+) -> &'b Strings {
+    &bank.resolve_language(lang, guild_lang, locale).strings
+}
+
+impl Handler {
+    fn origin_of(guild_id: Option<u64>, locale: &str) -> Origin {
+        Origin {
+            guild_id,
+            locale: Some(locale.to_owned()).filter(|l| !l.is_empty()),
+        }
+    }
+
+    fn log(
+        &self,
+        kind: &str,
+        name: &str,
+        outcome: &str,
+        started: Instant,
+        user: u64,
+        text: Option<&str>,
+    ) {
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        if self.shared.config.discord.log_user_content {
+            tracing::info!(target: "nimbus::discord", kind, command = name, outcome, elapsed_us, user, text = text.unwrap_or(""), "interaction");
+        } else {
+            tracing::info!(target: "nimbus::discord", kind, command = name, outcome, elapsed_us, "interaction");
+        }
+    }
+
+    async fn respond_command(&self, ctx: &Context, command: &CommandInteraction, reply: &Reply) {
+        let response = CreateInteractionResponse::Message(convert::response_message(reply));
+        if let Err(error) = command.create_response(&ctx.http, response).await {
+            tracing::warn!(target: "nimbus::discord", %error, "cannot answer a command");
+        }
+    }
+
+    async fn respond_component(
+        &self,
+        ctx: &Context,
+        component: &ComponentInteraction,
+        reply: &Reply,
+    ) {
+        let response = CreateInteractionResponse::Message(convert::response_message(reply));
+        if let Err(error) = component.create_response(&ctx.http, response).await {
+            tracing::warn!(target: "nimbus::discord", %error, "cannot answer a button");
+        }
+    }
+
+    /// Applies the share limits to a public reply in a guild; anything else passes unchanged.
+    fn limit_public(&self, reply: Reply, post: Post, strings: &Strings) -> (Reply, &'static str) {
+        if reply.visibility != Visibility::Public || post.guild.is_none() {
+            return (reply, "ok");
+        }
+        let key = post.key.or_else(|| Some(content_key(&reply)));
+        let keep_content = post.keep_content;
+        let (note, outcome) =
+            match self
+                .shared
+                .check_public(post.channel, post.user, key.as_deref())
+            {
+                Decision::Allow => return (reply, "ok"),
+                Decision::RecentlyShared => (&strings.recently_shared, "recently-shared"),
+                Decision::UserLimit => (&strings.share_limit, "share-limit"),
+            };
+        if keep_content {
+            (convert::private_with_note(reply, note), outcome)
+        } else {
+            // The person pressing Share already sees the content privately: the note is enough.
+            (Reply::text(note.clone(), Visibility::Ephemeral), outcome)
+        }
+    }
+
+    async fn on_command(&self, ctx: &Context, command: &CommandInteraction) {
+        let started = Instant::now();
+        let name = command.data.name.as_str();
+        let guild = command.guild_id.map(|g| g.get());
+        let origin = Self::origin_of(guild, &command.locale);
+        let (subcommand, options) = convert::flatten_options(&command.data.options);
+        let bank = self.shared.live.bank();
+        let config = &self.shared.config.discord;
+        if name == "bank" {
+            return self
+                .on_bank(ctx, command, subcommand.as_deref(), &origin, &bank, started)
+                .await;
+        }
+        let request = match convert::command_request(name, &options, &origin, config) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::warn!(target: "nimbus::discord", %error, "cannot convert a command");
+                let strings = strings_for(&bank, None, None, origin.locale.as_deref());
+                let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
+                self.respond_command(ctx, command, &reply).await;
+                return;
+            }
+        };
+        let strings = strings_for(
+            &bank,
+            request.lang.as_deref(),
+            request.guild_lang.as_deref(),
+            request.locale.as_deref(),
+        );
+        let query = match &request.command {
+            Command::Ask { question } => Some(question.as_str()),
+            _ => None,
+        };
+        let (reply, outcome) = match guarded(|| commands::dispatch(&bank, &request)) {
+            Ok(reply) => {
+                let post = Post {
+                    guild,
+                    channel: command.channel_id.get(),
+                    user: command.user.id.get(),
+                    key: None,
+                    keep_content: true,
+                };
+                self.limit_public(reply, post, strings)
+            }
+            Err(panic) => {
+                tracing::error!(target: "nimbus::discord", command = name, panic = %panic, "dispatch panicked");
+                (
+                    Reply::text(strings.internal_error.clone(), Visibility::Ephemeral),
+                    "internal-error",
+                )
+            }
+        };
+        self.respond_command(ctx, command, &reply).await;
+        self.log(
+            "command",
+            name,
+            outcome,
+            started,
+            command.user.id.get(),
+            query,
+        );
+    }
+
+    async fn on_bank(
+        &self,
+        ctx: &Context,
+        command: &CommandInteraction,
+        subcommand: Option<&str>,
+        origin: &Origin,
+        bank: &Bank,
+        started: Instant,
+    ) {
+        let config = &self.shared.config.discord;
+        let guild_lang = config.guild(origin.guild_id).language;
+        let strings = strings_for(bank, None, guild_lang.as_deref(), origin.locale.as_deref());
+        let (permissions, roles) = match &command.member {
+            Some(member) => (
+                member.permissions,
+                member.roles.iter().map(|r| r.get()).collect::<Vec<_>>(),
+            ),
+            None => (None, Vec::new()),
+        };
+        let allowed = is_moderator(
+            command.guild_id.is_some() && command.member.is_some(),
+            permissions,
+            &roles,
+            &config.moderator_role_ids,
+        );
+        let name = format!("bank {}", subcommand.unwrap_or(""));
+        if !allowed {
+            let reply = Reply::text(strings.not_allowed.clone(), Visibility::Ephemeral);
+            self.respond_command(ctx, command, &reply).await;
+            self.log(
+                "command",
+                &name,
+                "not-allowed",
+                started,
+                command.user.id.get(),
+                None,
+            );
+            return;
+        }
+        match subcommand {
+            Some("status") => {
+                let reply = Reply::text(
+                    status_text(&self.shared.live.status()),
+                    Visibility::Ephemeral,
+                );
+                self.respond_command(ctx, command, &reply).await;
+                self.log("command", &name, "ok", started, command.user.id.get(), None);
+            }
+            Some("reload") => {
+                // Loading reads every file: defer first so the 3-second deadline cannot pass.
+                let defer = CreateInteractionResponseMessage::new()
+                    .ephemeral(true)
+                    .allowed_mentions(convert::no_mentions());
+                if let Err(error) = command
+                    .create_response(&ctx.http, CreateInteractionResponse::Defer(defer))
+                    .await
+                {
+                    tracing::warn!(target: "nimbus::discord", %error, "cannot defer /bank reload");
+                    return;
+                }
+                let live = Arc::clone(&self.shared.live);
+                let outcome = match tokio::task::spawn_blocking(move || live.reload()).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        tracing::error!(target: "nimbus::discord", %error, "reload task failed");
+                        let reply =
+                            Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
+                        let _ = command
+                            .edit_response(&ctx.http, convert::edit_message(&reply))
+                            .await;
+                        return;
+                    }
+                };
+                let text = match &outcome {
+                    Outcome::Swapped { summary, warnings } => {
+                        let mut text = format!("Bank reloaded: {summary}");
+                        if !warnings.is_empty() {
+                            text = error_report(
+                                &format!("{text}\nWarnings:"),
+                                warnings,
+                                convert::CONTENT_LIMIT,
+                            );
+                        }
+                        text
+                    }
+                    Outcome::Kept { errors } => error_report(
+                        "Bank reload refused; the previous bank is still being served. Problems:",
+                        errors,
+                        convert::CONTENT_LIMIT,
+                    ),
+                };
+                let reply = Reply::text(text, Visibility::Ephemeral);
+                if let Err(error) = command
+                    .edit_response(&ctx.http, convert::edit_message(&reply))
+                    .await
+                {
+                    tracing::warn!(target: "nimbus::discord", %error, "cannot finish /bank reload");
+                }
+                let label = if matches!(outcome, Outcome::Swapped { .. }) {
+                    "reloaded"
+                } else {
+                    "reload-refused"
+                };
+                self.log(
+                    "command",
+                    &name,
+                    label,
+                    started,
+                    command.user.id.get(),
+                    None,
+                );
+                self.shared.after_reload(&ctx.http, &outcome).await;
+                if let Some(outcomes) = &self.outcomes {
+                    // Only for observers (tests); a full queue (nobody reading) drops it.
+                    let _ = outcomes.try_send(outcome);
+                }
+            }
+            _ => {
+                tracing::warn!(target: "nimbus::discord", "unknown /bank subcommand");
+                let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
+                self.respond_command(ctx, command, &reply).await;
+            }
+        }
+    }
+
+    async fn on_autocomplete(&self, ctx: &Context, command: &CommandInteraction) {
+        let started = Instant::now();
+        let Some(focused) = command.data.autocomplete() else {
+            return;
+        };
+        let origin = Self::origin_of(command.guild_id.map(|g| g.get()), &command.locale);
+        let (_, options) = convert::flatten_options(&command.data.options);
+        let request = convert::autocomplete_request(
+            &command.data.name,
+            (focused.name, focused.value),
+            &options,
+            &origin,
+            &self.shared.config.discord,
+        );
+        let bank = self.shared.live.bank();
+        let choices = match guarded(|| commands::autocomplete(&bank, &request)) {
+            Ok(choices) => choices,
+            Err(panic) => {
+                tracing::error!(target: "nimbus::discord", panic = %panic, "autocomplete panicked");
+                Vec::new()
+            }
+        };
+        let response = choices
+            .iter()
+            // A value over 100 characters would make Discord reject the whole list.
+            .filter(|c| c.value.chars().count() <= 100 && !c.value.is_empty())
+            .take(25)
+            .fold(CreateAutocompleteResponse::new(), |r, c| {
+                r.add_string_choice(convert::truncate(&c.name, 100), &c.value)
+            });
+        if let Err(error) = command
+            .create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
+            .await
+        {
+            tracing::warn!(target: "nimbus::discord", %error, "cannot answer autocomplete");
+        }
+        self.log(
+            "autocomplete",
+            &command.data.name,
+            "ok",
+            started,
+            command.user.id.get(),
+            Some(focused.value),
+        );
+    }
+
+    async fn on_component(&self, ctx: &Context, component: &ComponentInteraction) {
+        let started = Instant::now();
+        let guild = component.guild_id.map(|g| g.get());
+        let origin = Self::origin_of(guild, &component.locale);
+        let bank = self.shared.live.bank();
+        let config = &self.shared.config.discord;
+        let custom_id = component.data.custom_id.as_str();
+        let Some(action) = Action::parse(custom_id) else {
+            // An old button from a previous version of the bot, or a forged id.
+            let strings = strings_for(&bank, None, None, origin.locale.as_deref());
+            let reply = Reply::text(strings.not_found.clone(), Visibility::Ephemeral);
+            self.respond_component(ctx, component, &reply).await;
+            self.log(
+                "button",
+                "unknown",
+                "unknown-button",
+                started,
+                component.user.id.get(),
+                None,
+            );
+            return;
+        };
+        let (kind, lang) = match &action {
+            Action::Share { lang, .. } => ("share", lang.clone()),
+            Action::Show { lang, .. } => ("show", lang.clone()),
+        };
+        let mut request = convert::base_request(Command::Button(action.clone()), &origin, config);
+        request.lang = Some(lang);
+        if kind == "share" {
+            request.shared_by = Some(format!("<@{}>", component.user.id.get()));
+        }
+        let strings = strings_for(
+            &bank,
+            request.lang.as_deref(),
+            request.guild_lang.as_deref(),
+            request.locale.as_deref(),
+        );
+        let (reply, outcome) = match guarded(|| commands::dispatch(&bank, &request)) {
+            Ok(reply) => {
+                let post = Post {
+                    guild,
+                    channel: component.channel_id.get(),
+                    user: component.user.id.get(),
+                    key: Some(custom_id.to_owned()),
+                    keep_content: false,
+                };
+                self.limit_public(reply, post, strings)
+            }
+            Err(panic) => {
+                tracing::error!(target: "nimbus::discord", panic = %panic, "dispatch panicked on a button");
+                (
+                    Reply::text(strings.internal_error.clone(), Visibility::Ephemeral),
+                    "internal-error",
+                )
+            }
+        };
+        self.respond_component(ctx, component, &reply).await;
+        self.log(
+            "button",
+            kind,
+            outcome,
+            started,
+            component.user.id.get(),
+            None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reload::ReloadError;
+    use std::path::PathBuf;
+
+    #[test]
+    fn moderators_by_permission_or_role_and_only_in_guilds() {
+        let mods = [42u64];
+        let cases = [
+            (true, Some(Permissions::MANAGE_MESSAGES), vec![], true),
+            (true, Some(Permissions::ADMINISTRATOR), vec![], true),
+            (true, Some(Permissions::SEND_MESSAGES), vec![], false),
+            (true, None, vec![], false),
+            (true, Some(Permissions::SEND_MESSAGES), vec![7, 42], true),
+            (true, Some(Permissions::SEND_MESSAGES), vec![7], false),
+            (false, Some(Permissions::ADMINISTRATOR), vec![42], false),
+        ];
+        for (in_guild, permissions, roles, expected) in cases {
+            assert_eq!(
+                is_moderator(in_guild, permissions, &roles, &mods),
+                expected,
+                "{in_guild} {permissions:?} {roles:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_report_fits_the_limit_and_counts_the_rest() {
+        let errors: Vec<String> = (0..200)
+            .map(|i| format!("answers.toml:{i}:1: error: bad value number {i}"))
+            .collect();
+        let text = error_report("Refused:", &errors, 2000);
+        assert!(text.chars().count() <= 2000);
+        assert!(text.starts_with("Refused:\n```\nanswers.toml:0:1"));
+        assert!(text.contains("more"), "{text}");
+        let short = error_report("Refused:", &errors[..2], 2000);
+        assert!(!short.contains("more"));
+        assert!(short.ends_with("```"));
+    }
+
+    #[test]
+    fn status_shows_path_counts_and_last_error() {
+        let mut status = Status {
+            path: PathBuf::from("/srv/responses"),
+            loaded_at: SystemTime::UNIX_EPOCH,
+            summary: "3 answers".into(),
+            last_error: None,
+            reloads: 2,
+        };
+        let text = status_text(&status);
+        assert!(
+            text.contains("/srv/responses")
+                && text.contains("3 answers")
+                && text.contains("1970-01-01 00:00:00 UTC")
+        );
+        assert!(text.contains("Last reload error: none"));
+        status.last_error = Some(ReloadError {
+            at: SystemTime::UNIX_EPOCH,
+            errors: vec!["answers.toml:3:1: error: unknown field `sourse`".into()],
+        });
+        let text = status_text(&status);
+        assert!(text.contains("unknown field `sourse`"), "{text}");
+    }
+
+    #[test]
+    fn panics_become_errors() {
+        assert_eq!(guarded(|| 1), Ok(1));
+        let result: Result<(), String> = guarded(|| panic!("boom"));
+        assert_eq!(result, Err("boom".to_owned()));
+    }
+}

@@ -1,0 +1,375 @@
+//! The Discord adapter, and the only module that uses serenity: it connects to the gateway,
+//! registers the slash commands and turns interactions into core requests and replies back.
+//!
+//! `run` and `register` are what `nimbus-bot run` / `nimbus-bot register` call; [`start`]
+//! is the same bot as a handle, so tests can drive it against a stand-in Discord.
+
+pub mod convert;
+pub mod handler;
+pub mod register;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder, ShardManager};
+use serenity::gateway::GatewayError;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::bank::{self, LoadOptions};
+use crate::config::Config;
+use crate::reload::{self, LiveBank, Outcome, WatchGuard};
+
+/// Environment variable holding the bot token.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+/// Environment variable naming a file that holds the bot token (for secret mounts).
+pub const TOKEN_FILE_ENV: &str = "DISCORD_TOKEN_FILE";
+
+/// Why the bot could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Neither `DISCORD_TOKEN` nor `DISCORD_TOKEN_FILE` is set.
+    #[error("no Discord token: create one in the Discord Developer Portal (Applications → your app → Bot → Reset Token), then run `DISCORD_TOKEN=... nimbus-bot run` (or set DISCORD_TOKEN_FILE to a file holding it)")]
+    MissingToken,
+    /// `DISCORD_TOKEN_FILE` names a file that cannot be read or is empty.
+    #[error("cannot read the token file named by DISCORD_TOKEN_FILE ({path}): {reason}")]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The bank has errors at start, so there is nothing to serve.
+    #[error("the bank in {dir} has errors; run `nimbus-bot check` for details:\n{problems}")]
+    Bank {
+        /// The bank folder.
+        dir: PathBuf,
+        /// The diagnostics, one per line.
+        problems: String,
+    },
+    /// Discord refused the token.
+    #[error("Discord refused the token: check DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token)")]
+    BadToken,
+    /// The async runtime could not be built.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// Talking to Discord failed.
+    #[error("Discord: {0}")]
+    Discord(Box<serenity::Error>),
+}
+
+impl From<serenity::Error> for Error {
+    fn from(error: serenity::Error) -> Self {
+        // Boxed: serenity's error is large and would bloat every `Result` on the way.
+        Error::Discord(Box::new(error))
+    }
+}
+
+impl Error {
+    /// The process exit code: 2 for a missing token or bad setup, 1 for anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::MissingToken
+            | Error::TokenFile { .. }
+            | Error::Bank { .. }
+            | Error::BadToken => 2,
+            Error::Runtime(_) | Error::Discord(_) => 1,
+        }
+    }
+}
+
+/// Reads the token from `DISCORD_TOKEN`, else from the file named by `DISCORD_TOKEN_FILE`
+/// (trimmed). Never from config, and never logged.
+pub fn token_from_env() -> Result<String, Error> {
+    if let Some(token) = std::env::var(TOKEN_ENV)
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(token);
+    }
+    let Some(path) = std::env::var_os(TOKEN_FILE_ENV).map(PathBuf::from) else {
+        return Err(Error::MissingToken);
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => Ok(text.trim().to_owned()),
+        Ok(_) => Err(Error::TokenFile {
+            path,
+            reason: "the file is empty".to_owned(),
+        }),
+        Err(e) => Err(Error::TokenFile {
+            path,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Starts structured logging (`RUST_LOG` filters; `NIMBUS_LOG_FORMAT=json` for JSON lines).
+///
+/// serenity is held to warnings by default: its debug spans carry interaction tokens.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second call (tests, or main already set one up) keeps the first subscriber.
+    let _ = if std::env::var("NIMBUS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}
+
+fn http(config: &Config, token: &str) -> serenity::all::Http {
+    let mut builder = HttpBuilder::new(token);
+    if let Some(base) = &config.discord.api_base {
+        // serenity's rate limiter builds its own requests and ignores the proxy, so the two must
+        // go together; the proxy (or test stand-in) is then responsible for rate limits.
+        builder = builder
+            .proxy(base.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+fn load_live(config: &Config) -> Result<LiveBank, Error> {
+    LiveBank::load(&config.bank, LoadOptions::from_config(config)).map_err(|diagnostics| {
+        Error::Bank {
+            dir: config.bank.clone(),
+            problems: diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    })
+}
+
+/// Runs the bot until Ctrl-C or SIGTERM, then shuts the shards down cleanly.
+pub fn run(config: &Config) -> Result<(), Error> {
+    init_logging();
+    let token = token_from_env()?;
+    runtime()?.block_on(async {
+        let mut bot = start(config, &token).await?;
+        let result = tokio::select! {
+            result = bot.stopped() => result,
+            () = shutdown_signal() => {
+                tracing::info!(target: "nimbus::discord", "shutting down");
+                Ok(())
+            }
+        };
+        bot.shutdown().await;
+        result
+    })
+}
+
+/// Registers the command set now (a bulk overwrite per scope), whether or not it changed,
+/// and records it so that `run` does not register it again.
+pub fn register(config: &Config) -> Result<(), Error> {
+    init_logging();
+    let token = token_from_env()?;
+    let loaded = bank::load(&config.bank, &LoadOptions::from_config(config));
+    let Some(bank) = loaded.bank else {
+        return Err(Error::Bank {
+            dir: config.bank.clone(),
+            problems: loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+    };
+    runtime()?.block_on(async {
+        let http = http(config, &token);
+        let app = http
+            .get_current_application_info()
+            .await
+            .map_err(map_auth)?;
+        http.set_application_id(app.id);
+        let specs = crate::commands::registry(&bank.language_choices());
+        register::register_commands(
+            &http,
+            &specs,
+            &register::Scope::from_config(config),
+            &register::state_path(config),
+            true,
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+fn map_auth(error: serenity::Error) -> Error {
+    match &error {
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => Error::BadToken,
+        serenity::Error::Http(http) if http.status_code().is_some_and(|s| s.as_u16() == 401) => {
+            Error::BadToken
+        }
+        _ => Error::from(error),
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A running bot: the gateway client task, the live bank and the file watcher.
+pub struct Running {
+    /// The shard manager, to shut the gateway connections down.
+    pub shard_manager: Arc<ShardManager>,
+    /// The bank being served (tests read its status).
+    pub live: Arc<LiveBank>,
+    /// Outcomes of every reload, by the watcher or `/bank reload`, for observers such as tests.
+    ///
+    /// Bounded: when nobody reads (as in `run`), later outcomes are dropped, not queued forever.
+    pub reloads: mpsc::Receiver<Outcome>,
+    client: Option<JoinHandle<Result<(), serenity::Error>>>,
+    _watch: Option<WatchGuard>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").field("live", &self.live).finish()
+    }
+}
+
+impl Running {
+    /// Waits until the gateway client stops by itself (an error, or all shards gone).
+    pub async fn stopped(&mut self) -> Result<(), Error> {
+        let Some(client) = self.client.as_mut() else {
+            return Ok(());
+        };
+        let result = client.await;
+        self.client = None;
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(map_auth(error)),
+            Err(join) => {
+                tracing::error!(target: "nimbus::discord", error = %join, "gateway task failed");
+                Ok(())
+            }
+        }
+    }
+
+    /// Closes the gateway connections and waits (at most 10 s) for the client to finish.
+    pub async fn shutdown(mut self) {
+        self.shard_manager.shutdown_all().await;
+        if let Some(client) = self.client.take() {
+            if tokio::time::timeout(Duration::from_secs(10), client)
+                .await
+                .is_err()
+            {
+                tracing::warn!(target: "nimbus::discord", "gateway client did not stop within 10 s");
+            }
+        }
+    }
+}
+
+/// Loads the bank, connects to Discord (or to `api_base` / `gateway_url` when set) and starts
+/// answering; returns at once with a handle. Watches the bank if `watch_bank` is on.
+pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
+    let live = Arc::new(load_live(config)?);
+    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
+    let shared = Arc::new(handler::Shared::new(Arc::clone(&live), config.clone()));
+    let (observe_tx, observe_rx) = mpsc::channel(16);
+    let handler = handler::Handler {
+        shared: Arc::clone(&shared),
+        outcomes: Some(observe_tx.clone()),
+    };
+    // Interactions arrive without any gateway intent; asking for none keeps the bot out of
+    // message content and member lists entirely.
+    let client = ClientBuilder::new_with_http(http(config, token), GatewayIntents::empty())
+        .event_handler(handler)
+        .await?;
+    let mut client = client;
+    if let Some(url) = &config.discord.gateway_url {
+        *client.ws_url.lock().await = url.clone();
+    }
+    let shard_manager = Arc::clone(&client.shard_manager);
+    let http = Arc::clone(&client.http);
+
+    let watch = if config.discord.watch_bank {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            while let Some(outcome) = rx.recv().await {
+                shared.after_reload(&http, &outcome).await;
+                let _ = observe_tx.try_send(outcome);
+            }
+        });
+        match reload::watch(Arc::clone(&live), reload::DEBOUNCE, move |outcome| {
+            let _ = tx.send(outcome);
+        }) {
+            Ok(guard) => Some(guard),
+            Err(error) => {
+                // Serving without live reload is better than not serving; /bank reload still works.
+                tracing::warn!(target: "nimbus::discord", %error, "cannot watch the bank folder; use /bank reload after edits");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let task = tokio::spawn(async move { client.start().await });
+    Ok(Running {
+        shard_manager,
+        live,
+        reloads: observe_rx,
+        client: Some(task),
+        _watch: watch,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Error::MissingToken.exit_code(), 2);
+        assert_eq!(Error::BadToken.exit_code(), 2);
+        assert_eq!(Error::Runtime(std::io::Error::other("x")).exit_code(), 1);
+    }
+
+    #[test]
+    fn missing_token_message_says_how_to_get_one() {
+        let text = Error::MissingToken.to_string();
+        assert!(!text.contains('\n'));
+        assert!(
+            text.contains("Developer Portal")
+                && text.contains("Reset Token")
+                && text.contains("DISCORD_TOKEN=... nimbus-bot run")
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! Slash-command registration: the core's [`CommandSpec`]s as serenity builders, sent as one
+//! bulk overwrite per scope, and skipped when the set has not changed since last time.
+//!
+//! Discord allows only 200 command creates per guild per day, and a bulk overwrite replaces
+//! every command, so the bot remembers a hash of what it last registered in a small state file
+//! (see [`state_path`]) and only calls Discord when that hash changes.
+
+use std::path::{Path, PathBuf};
+
+use serenity::all::{
+    Command, CommandOptionType, CommandType, CreateCommand, CreateCommandOption, GuildId, Http,
+    Permissions,
+};
+
+use crate::commands::{CommandSpec, OptionKind, OptionSpec, Permission};
+use crate::config::Config;
+
+/// The permissions Discord requires by default for moderator commands; guild admins may
+/// change this in their settings, so the handler checks again on every use.
+pub const MODERATOR_PERMISSIONS: Permissions = Permissions::MANAGE_MESSAGES;
+
+/// Where registration is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Guild commands in each of these guilds (appear at once).
+    Guilds(Vec<u64>),
+    /// Global commands (may take up to an hour to appear).
+    Global,
+}
+
+impl Scope {
+    /// Guild-scoped for the configured guild ids, else global.
+    pub fn from_config(config: &Config) -> Scope {
+        if config.discord.guild_ids.is_empty() {
+            Scope::Global
+        } else {
+            Scope::Guilds(config.discord.guild_ids.clone())
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Scope::Global => "global".to_owned(),
+            Scope::Guilds(ids) => {
+                let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+                format!("guilds:{}", ids.join(","))
+            }
+        }
+    }
+}
+
+/// Builds the serenity command for one top-level spec.
+pub fn build_command(spec: &CommandSpec) -> CreateCommand {
+    let mut command = CreateCommand::new(spec.name)
+        .kind(CommandType::ChatInput)
+        .description(spec.description);
+    if spec.permission == Permission::Moderator
+        || spec
+            .subcommands
+            .iter()
+            .any(|s| s.permission == Permission::Moderator)
+    {
+        command = command
+            .default_member_permissions(MODERATOR_PERMISSIONS)
+            // Moderation only means something inside a guild.
+            .dm_permission(false);
+    }
+    for sub in &spec.subcommands {
+        let mut option =
+            CreateCommandOption::new(CommandOptionType::SubCommand, sub.name, sub.description);
+        for inner in &sub.options {
+            option = option.add_sub_option(build_option(inner));
+        }
+        command = command.add_option(option);
+    }
+    for option in &spec.options {
+        command = command.add_option(build_option(option));
+    }
+    command
+}
+
+fn build_option(spec: &OptionSpec) -> CreateCommandOption {
+    let option =
+        |kind| CreateCommandOption::new(kind, spec.name, spec.description).required(spec.required);
+    match &spec.kind {
+        OptionKind::String {
+            autocomplete,
+            max_length,
+        } => {
+            let mut o = option(CommandOptionType::String).set_autocomplete(*autocomplete);
+            if let Some(max) = max_length {
+                o = o.max_length(*max);
+            }
+            o
+        }
+        OptionKind::Integer { min, max } => {
+            let mut o = option(CommandOptionType::Integer);
+            // serenity takes unsigned bounds; the registry's bounds (years) are positive.
+            if let Ok(min) = u64::try_from(*min) {
+                o = o.min_int_value(min);
+            }
+            if let Ok(max) = u64::try_from(*max) {
+                o = o.max_int_value(max);
+            }
+            o
+        }
+        OptionKind::Boolean => option(CommandOptionType::Boolean),
+        OptionKind::Choice(choices) => choices
+            .iter()
+            .fold(option(CommandOptionType::String), |o, (name, value)| {
+                o.add_string_choice(name, value)
+            }),
+    }
+}
+
+/// Every command, as sent in the bulk overwrite.
+pub fn build_commands(specs: &[CommandSpec]) -> Vec<CreateCommand> {
+    specs.iter().map(build_command).collect()
+}
+
+/// A stable fingerprint of a command set as sent to a scope of an application.
+///
+/// FNV-1a rather than `DefaultHasher`, whose output may change between Rust releases and
+/// would then force a needless re-registration after an upgrade.
+pub fn fingerprint(commands: &[CreateCommand], scope: &Scope, application_id: u64) -> String {
+    let json = serde_json::to_string(commands).unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in format!("{application_id}\n{}\n{json}", scope.describe()).bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// The state file remembering the last registered set: `.nimbus-bot-commands` in the folder
+/// that holds the bank folder (normally the config file's folder), outside the watched bank.
+pub fn state_path(config: &Config) -> PathBuf {
+    let parent = config
+        .bank
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(".nimbus-bot-commands")
+}
+
+/// What registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// The set was sent to Discord.
+    Sent,
+    /// The set matched the last registration; nothing was sent.
+    Unchanged,
+}
+
+/// Sends the whole command set to `scope`, unless `force` is off and the state file says this
+/// exact set was registered already. The state file is written only after Discord accepted it.
+pub async fn register_commands(
+    http: &Http,
+    specs: &[CommandSpec],
+    scope: &Scope,
+    state: &Path,
+    force: bool,
+) -> Result<Registered, serenity::Error> {
+    let commands = build_commands(specs);
+    let application_id = http.application_id().map_or(0, |id| id.get());
+    let hash = fingerprint(&commands, scope, application_id);
+    let previous = std::fs::read_to_string(state).unwrap_or_default();
+    if !force && previous.trim() == hash {
+        tracing::info!(target: "nimbus::discord", scope = %scope.describe(), "commands unchanged; registration skipped");
+        return Ok(Registered::Unchanged);
+    }
+    match scope {
+        Scope::Global => {
+            Command::set_global_commands(http, commands).await?;
+        }
+        Scope::Guilds(ids) => {
+            for id in ids {
+                GuildId::new(*id)
+                    .set_commands(http, commands.clone())
+                    .await?;
+            }
+        }
+    }
+    tracing::info!(target: "nimbus::discord", scope = %scope.describe(), count = specs.len(), "commands registered");
+    if let Err(error) = std::fs::write(state, format!("{hash}\n")) {
+        // Not fatal: the next start simply registers again.
+        tracing::warn!(target: "nimbus::discord", path = %state.display(), %error, "cannot write registration state");
+    }
+    Ok(Registered::Sent)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every generated command held to Discord's rules (see /work/shared/discord-notes.md).
+    use super::*;
+    use crate::commands::registry;
+    use serde_json::Value;
+
+    fn languages() -> Vec<(String, String)> {
+        vec![
+            ("English".to_owned(), "en".to_owned()),
+            ("العربية".to_owned(), "ar".to_owned()),
+        ]
+    }
+
+    fn commands_json() -> Vec<Value> {
+        build_commands(&registry(&languages()))
+            .iter()
+            .map(|c| serde_json::to_value(c).expect("serialises"))
+            .collect()
+    }
+
+    type Check<'a> = dyn FnMut(&str, &Value, &mut Vec<String>, &mut usize) + 'a;
+
+    /// Every rule Discord states for a chat-input command, as a list of broken ones.
+    pub(crate) fn command_problems(command: &Value) -> Vec<String> {
+        let name_re =
+            regex::Regex::new(r"^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$").expect("regex");
+        let mut problems = Vec::new();
+        let mut total_chars = 0usize;
+        fn chars(v: &Value) -> usize {
+            v.as_str().map_or(0, |s| s.chars().count())
+        }
+        let mut check_named =
+            |what: &str, item: &Value, problems: &mut Vec<String>, total: &mut usize| {
+                let name = item["name"].as_str().unwrap_or("");
+                if !name_re.is_match(name) || name.to_lowercase() != name {
+                    problems.push(format!("{what} name `{name}` breaks the name rule"));
+                }
+                let d = chars(&item["description"]);
+                if !(1..=100).contains(&d) {
+                    problems.push(format!("{what} `{name}` description has {d} chars"));
+                }
+                *total += chars(&item["name"]) + d;
+            };
+        check_named("command", command, &mut problems, &mut total_chars);
+        fn walk(
+            options: &Value,
+            problems: &mut Vec<String>,
+            total: &mut usize,
+            check: &mut Check<'_>,
+        ) {
+            let options = options.as_array().cloned().unwrap_or_default();
+            if options.len() > 25 {
+                problems.push(format!("{} options", options.len()));
+            }
+            let mut seen_optional = false;
+            for option in &options {
+                check("option", option, problems, total);
+                let name = option["name"].as_str().unwrap_or("");
+                let required = option["required"].as_bool().unwrap_or(false);
+                if required && seen_optional {
+                    problems.push(format!("required option `{name}` after an optional one"));
+                }
+                seen_optional |= !required;
+                let choices = option["choices"].as_array().cloned().unwrap_or_default();
+                if choices.len() > 25 {
+                    problems.push(format!("option `{name}` has {} choices", choices.len()));
+                }
+                if !choices.is_empty() && option["autocomplete"].as_bool() == Some(true) {
+                    problems.push(format!("option `{name}` has both choices and autocomplete"));
+                }
+                for choice in &choices {
+                    let n = chars(&choice["name"]);
+                    if !(1..=100).contains(&n) {
+                        problems.push(format!("choice name of `{name}` has {n} chars"));
+                    }
+                    if let Some(v) = choice["value"].as_str() {
+                        if v.chars().count() > 100 {
+                            problems.push(format!("choice value of `{name}` over 100 chars"));
+                        }
+                    }
+                    *total += n + choice["value"].as_str().map_or(0, |v| v.chars().count());
+                }
+                walk(&option["options"], problems, total, check);
+            }
+        }
+        walk(
+            &command["options"],
+            &mut problems,
+            &mut total_chars,
+            &mut check_named,
+        );
+        if total_chars > 8000 {
+            problems.push(format!("{total_chars} chars in total"));
+        }
+        problems
+    }
+
+    #[test]
+    fn every_command_follows_discord_rules() {
+        let commands = commands_json();
+        assert!(!commands.is_empty());
+        assert!(commands.len() <= 100);
+        for command in &commands {
+            let problems = command_problems(command);
+            assert!(problems.is_empty(), "{}: {problems:?}", command["name"]);
+        }
+    }
+
+    #[test]
+    fn rule_check_catches_bad_commands() {
+        let bad = serde_json::json!({
+            "name": "Ask Me",
+            "description": "",
+            "options": [
+                {"type": 3, "name": "a", "description": "x", "required": false},
+                {"type": 3, "name": "b", "description": "x", "required": true,
+                 "autocomplete": true, "choices": [{"name": "", "value": "v"}]}
+            ]
+        });
+        let problems = command_problems(&bad);
+        for expected in [
+            "name rule",
+            "description has 0",
+            "after an optional",
+            "both choices",
+            "choice name",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(expected)),
+                "missing {expected}: {problems:?}"
+            );
+        }
+        let many = serde_json::json!({
+            "name": "x", "description": "x",
+            "options": [{"type": 3, "name": "o", "description": "x",
+                "choices": (0..26).map(|i| serde_json::json!({"name": format!("{i}"), "value": "v"})).collect::<Vec<_>>()}]
+        });
+        assert!(command_problems(&many)
+            .iter()
+            .any(|p| p.contains("26 choices")));
+    }
+
+    #[test]
+    fn moderator_commands_need_manage_messages_and_a_guild() {
+        let commands = commands_json();
+        let bank = commands
+            .iter()
+            .find(|c| c["name"] == "bank")
+            .expect("/bank exists");
+        assert_eq!(
+            bank["default_member_permissions"],
+            Value::String(MODERATOR_PERMISSIONS.bits().to_string())
+        );
+        assert_eq!(bank["dm_permission"], Value::Bool(false));
+        let subs: Vec<&str> = bank["options"]
+            .as_array()
+            .expect("subcommands")
+            .iter()
+            .filter_map(|o| o["name"].as_str())
+            .collect();
+        assert_eq!(subs, ["status", "reload"]);
+        let ask = commands
+            .iter()
+            .find(|c| c["name"] == "ask")
+            .expect("/ask exists");
+        assert!(ask
+            .get("default_member_permissions")
+            .map_or(true, Value::is_null));
+    }
+
+    #[test]
+    fn lang_option_offers_the_bank_languages() {
+        let commands = commands_json();
+        let ask = commands.iter().find(|c| c["name"] == "ask").expect("/ask");
+        let lang = ask["options"]
+            .as_array()
+            .and_then(|o| o.iter().find(|o| o["name"] == "lang"))
+            .expect("lang");
+        let values: Vec<&str> = lang["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .filter_map(|c| c["value"].as_str())
+            .collect();
+        assert_eq!(values, ["en", "ar"]);
+    }
+
+    #[test]
+    fn fingerprint_changes_with_set_scope_and_app() {
+        let specs = registry(&languages());
+        let a = build_commands(&specs);
+        let scope = Scope::Guilds(vec![1]);
+        let base = fingerprint(&a, &scope, 5);
+        assert_eq!(
+            base,
+            fingerprint(&build_commands(&specs), &scope, 5),
+            "stable"
+        );
+        assert_ne!(base, fingerprint(&a, &Scope::Global, 5));
+        assert_ne!(base, fingerprint(&a, &scope, 6));
+        let fewer = build_commands(&registry(&languages()[..1]));
+        assert_ne!(base, fingerprint(&fewer, &scope, 5));
+    }
+
+    #[test]
+    fn state_file_sits_beside_the_bank_folder() {
+        let config = Config {
+            bank: PathBuf::from("/srv/nimbus/responses"),
+            ..Config::default()
+        };
+        assert_eq!(
+            state_path(&config),
+            PathBuf::from("/srv/nimbus/.nimbus-bot-commands")
+        );
+        let config = Config {
+            bank: PathBuf::from("responses"),
+            ..Config::default()
+        };
+        assert_eq!(state_path(&config), PathBuf::from("./.nimbus-bot-commands"));
+    }
+}
