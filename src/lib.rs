@@ -1,0 +1,15 @@
+//! nimbus-bot: sourced answers and verbatim quotes about Project Nimbus, in Arabic and English.
+//!
+//! The core (bank, search, render, commands) knows nothing of Discord; `discord` is the only
+//! module that uses serenity. See ARCHITECTURE.md for the map.
+
+pub mod bank;
+pub mod commands;
+pub mod config;
+pub mod cooldown;
+pub mod discord;
+pub mod reload;
+pub mod render;
+pub mod reply;
+pub mod search;
+pub mod text;
