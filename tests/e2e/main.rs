@@ -476,3 +476,32 @@ impl Harness {
         (n, recorded.body)
     }
 }
+
+/// The architecture's invariant: only `src/discord/` knows serenity.
+#[test]
+fn only_the_discord_module_uses_serenity() {
+    fn walk(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.ends_with("discord") {
+                    walk(&path, found);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if text.contains("serenity::") || text.contains("use serenity") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    walk(&src, &mut found);
+    assert!(src.join("discord/mod.rs").exists());
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "serenity used outside src/discord"
+    );
+}
