@@ -91,38 +91,17 @@ fn write_generated(dir: &Path) {
             (w, a)
         })
         .collect();
-    let mut pick = |rng: &mut fastrand::Rng| {
-        // Squaring a uniform draw makes low indexes common and high ones rare.
-        let u = rng.f64();
-        &vocab[((u * u) * vocab.len() as f64) as usize]
-    };
     let per_file = 2_000;
     for file in 0..GENERATED_ANSWERS / per_file {
         let mut text = String::with_capacity(per_file * 700);
         for i in 0..per_file {
             let n = file * per_file + i;
-            let words = |rng: &mut fastrand::Rng,
-                         pick: &mut dyn FnMut(&mut fastrand::Rng) -> &(String, String),
-                         k: usize,
-                         ar: bool| {
-                (0..k)
-                    .map(|_| {
-                        let (w, a) = pick(rng);
-                        if ar {
-                            a.clone()
-                        } else {
-                            w.clone()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let title_en = format!("{} {n}", words(&mut rng, &mut pick, 4, false));
-            let title_ar = format!("{} {n}", words(&mut rng, &mut pick, 4, true));
-            let alias_en = format!("{} g{n}", words(&mut rng, &mut pick, 2, false));
-            let alias_ar = format!("{} ج{n}", words(&mut rng, &mut pick, 2, true));
-            let body_en = words(&mut rng, &mut pick, 40, false);
-            let body_ar = words(&mut rng, &mut pick, 40, true);
+            let title_en = format!("{} {n}", words(&mut rng, &vocab, 4, false));
+            let title_ar = format!("{} {n}", words(&mut rng, &vocab, 4, true));
+            let alias_en = format!("{} g{n}", words(&mut rng, &vocab, 2, false));
+            let alias_ar = format!("{} ج{n}", words(&mut rng, &vocab, 2, true));
+            let body_en = words(&mut rng, &vocab, 40, false);
+            let body_ar = words(&mut rng, &vocab, 40, true);
             text.push_str(&format!(
                 "[[answer]]\nid = \"gen-{n}\"\ncategory = \"generated\"\nreviewed = \"2026-11-01\"\nsources = [\"{source}\"]\ntitle = {{ en = {title_en:?}, ar = {title_ar:?} }}\naliases = {{ en = [{alias_en:?}], ar = [{alias_ar:?}] }}\nbody = {{ en = {body_en:?}, ar = {body_ar:?} }}\n\n",
                 source = "seed-2022-07",
@@ -130,6 +109,23 @@ fn write_generated(dir: &Path) {
         }
         std::fs::write(dir.join(format!("generated-{file:03}.toml")), text).expect("write");
     }
+}
+
+/// `k` words drawn with a skewed (Zipf-like) frequency: squaring a uniform draw makes low
+/// indexes common and high ones rare.
+fn words(rng: &mut fastrand::Rng, vocab: &[(String, String)], k: usize, arabic: bool) -> String {
+    (0..k)
+        .map(|_| {
+            let u = rng.f64();
+            let (latin, ar) = &vocab[((u * u) * vocab.len() as f64) as usize];
+            if arabic {
+                ar.as_str()
+            } else {
+                latin.as_str()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The dev-set questions, as real traffic.

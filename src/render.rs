@@ -114,7 +114,7 @@ fn pick<'t>(bank: &Bank, texts: &'t crate::bank::Texts, lang: &Language) -> (&'t
     (fallback, true)
 }
 
-fn confidence_word<'s>(lang: &'s Language, c: Confidence) -> &'s str {
+fn confidence_word(lang: &Language, c: Confidence) -> &str {
     match c {
         Confidence::High => &lang.strings.confidence_high,
         Confidence::Medium => &lang.strings.confidence_medium,

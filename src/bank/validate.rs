@@ -470,17 +470,16 @@ pub(super) fn validate(
         let source = resolve(&mut r, q.file, &v.source, "source");
         if let Some(i) = source {
             match &folded_archives[i] {
-                Some(archive) => {
-                    if !archive.contains(&fold_whitespace(v.text.get_ref())) {
-                        let archive_path = parsed.sources[i]
-                            .value
-                            .archive
-                            .as_ref()
-                            .map(|a| a.get_ref().clone())
-                            .unwrap_or_default();
-                        r.error_hint(q.file, &v.text.span(), format!("quote text does not appear in the archive of source `{}`", v.source.get_ref()), format!("quotes are verbatim: compare with {archive_path} character for character (only whitespace is folded)"));
-                    }
+                Some(archive) if !archive.contains(&fold_whitespace(v.text.get_ref())) => {
+                    let archive_path = parsed.sources[i]
+                        .value
+                        .archive
+                        .as_ref()
+                        .map(|a| a.get_ref().clone())
+                        .unwrap_or_default();
+                    r.error_hint(q.file, &v.text.span(), format!("quote text does not appear in the archive of source `{}`", v.source.get_ref()), format!("quotes are verbatim: compare with {archive_path} character for character (only whitespace is folded)"));
                 }
+                Some(_) => {}
                 None if parsed.sources[i].value.archive.is_none() => {
                     r.error_hint(q.file, &v.source.span(), format!("source `{}` has no archive, so this quote cannot be verified", v.source.get_ref()), "add `archive = \"archive/....txt\"` to the source with the text that is quoted");
                 }

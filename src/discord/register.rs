@@ -357,7 +357,7 @@ mod tests {
             .expect("/ask exists");
         assert!(ask
             .get("default_member_permissions")
-            .map_or(true, Value::is_null));
+            .is_none_or(Value::is_null));
     }
 
     #[test]

@@ -241,8 +241,10 @@ async fn scenario() {
         &bank,
     );
 
-    let mut config = Config::default();
-    config.bank = bank.clone();
+    let mut config = Config {
+        bank: bank.clone(),
+        ..Config::default()
+    };
     config.discord.api_base = Some(standin.api_base.clone());
     config.discord.gateway_url = Some(standin.gateway_url.clone());
     config.discord.guild_ids = vec![GUILD];
