@@ -3,16 +3,36 @@
 //!
 //! Originals are kept for display; only search sees folded text.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Folds text for matching: NFKC; Arabic diacritics, tatweel and Quranic marks removed;
 /// alef/hamza forms, taa marbuta, alef maqsura and Persian letter forms unified; Arabic-Indic
 /// and Persian digits made ASCII; case folded; everything that is not a letter or digit
 /// becomes a single space. Idempotent.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    // ASCII is its own NFKC form, and most of what the bank and its users type is ASCII.
+    if text.is_ascii() {
+        return fold(text.chars());
+    }
+    let out = fold(text.nfkc());
+    // NFKC of a folded string can in rare cases produce new foldable characters (compatibility
+    // forms of the replacement letters); a second pass settles them so the result is a fixed
+    // point. The quick check answers "yes" for nearly all text without normalising it again.
+    let settled = match is_nfkc_quick(out.chars()) {
+        IsNormalized::Yes => true,
+        _ => out.nfkc().eq(out.chars()),
+    };
+    if settled {
+        out
+    } else {
+        normalize(&out)
+    }
+}
+
+fn fold(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
     let mut pending_space = false;
-    for c in text.nfkc() {
+    for c in chars {
         for c in c.to_lowercase() {
             match fold_char(c) {
                 Fold::Drop => {}
@@ -27,13 +47,7 @@ pub fn normalize(text: &str) -> String {
             }
         }
     }
-    // NFKC of a folded string can in rare cases produce new foldable characters (compatibility
-    // forms of the replacement letters); a second pass settles them so the result is a fixed point.
-    if out.nfkc().eq(out.chars()) {
-        out
-    } else {
-        normalize(&out)
-    }
+    out
 }
 
 /// Splits folded text into words.

@@ -101,7 +101,10 @@ pub struct Index {
     idf: Vec<f32>,
     doc_len: Vec<f32>,
     avg_len: f32,
-    deletes: HashMap<String, Vec<u32>>,
+    /// Hash of each one-character deletion of a term -> the terms. Hashes, not strings, keep
+    /// the build cheap; a collision only adds a candidate that the edit-distance check drops.
+    /// Sorted, so building is one sort rather than a map of small vectors.
+    deletes: Vec<(u64, u32)>,
     exact: HashMap<String, u32>,
     /// (folded title or alias, doc), sorted, for prefix autocomplete.
     phrases: Vec<(String, u32)>,
@@ -191,11 +194,13 @@ impl Index {
             .collect();
         for (term, &id) in &index.terms {
             if term.chars().count() >= 4 {
-                for deleted in deletions(term) {
-                    index.deletes.entry(deleted).or_default().push(id);
+                for deleted in deletion_hashes(term) {
+                    index.deletes.push((deleted, id));
                 }
             }
         }
+        index.deletes.sort_unstable();
+        index.deletes.dedup();
         index.phrases.sort();
         index.phrases.dedup();
         index.phrase_words.sort();
@@ -259,41 +264,67 @@ impl Index {
         let telling = |idf: f32| 1.0 + COVERAGE_IDF_SHARE * idf / max_idf;
         let unknown_weight = UNKNOWN_WORD_WEIGHT;
         let mut total_weight = 0.0;
-        let mut scores: HashMap<u32, (f32, f32)> = HashMap::new();
         let mut seen_terms: HashSet<u32> = HashSet::new();
-        for (term, word) in query {
-            let matches = self.lookup(term, word);
-            let weight = matches
-                .iter()
-                .map(|&(t, _)| telling(self.idf[t as usize]))
-                .fold(None, |acc: Option<f32>, x| {
-                    Some(acc.map_or(x, |a| a.max(x)))
-                })
-                .unwrap_or(unknown_weight);
+        let mut seen_words: HashSet<&str> = HashSet::new();
+        let words: Vec<(f32, Vec<(u32, f32)>)> = query
+            .iter()
+            // A word asked twice is still one word of the question.
+            .filter(|(term, _)| seen_words.insert(term.as_str()))
+            .map(|(term, word)| {
+                let matches: Vec<(u32, f32)> = self
+                    .lookup(term, word)
+                    .into_iter()
+                    .filter(|&(t, _)| seen_terms.insert(t))
+                    .collect();
+                let weight = matches
+                    .iter()
+                    .map(|&(t, _)| telling(self.idf[t as usize]))
+                    .fold(None, |acc: Option<f32>, x| {
+                        Some(acc.map_or(x, |a| a.max(x)))
+                    })
+                    .unwrap_or(unknown_weight);
+                (weight, matches)
+            })
+            .collect();
+        let postings: usize = words
+            .iter()
+            .flat_map(|(_, m)| m)
+            .map(|&(t, _)| self.postings[t as usize].len())
+            .sum();
+        // Common words touch most of a large bank: a flat array beats a hash map there.
+        let mut scores = if postings > self.docs / 8 {
+            Scores::Dense(vec![(0.0, 0.0); self.docs], Vec::new())
+        } else {
+            Scores::Sparse(HashMap::new())
+        };
+        for (weight, matches) in &words {
             total_weight += weight;
+            let score = |term: u32, factor: f32, p: &Posting| {
+                let idf = self.idf[term as usize];
+                let norm = 1.0 - BM25_B + BM25_B * self.doc_len[p.doc as usize] / self.avg_len;
+                factor * idf * p.tf * (BM25_K1 + 1.0) / (p.tf + BM25_K1 * norm)
+            };
+            if let [(term, factor)] = matches.as_slice() {
+                for p in &self.postings[*term as usize] {
+                    scores.add(p.doc, score(*term, *factor, p), weight * factor);
+                }
+                continue;
+            }
             // Per document, a word counts once even if it matched several spellings.
             let mut per_doc: HashMap<u32, (f32, f32)> = HashMap::new();
-            for (term, factor) in matches {
-                if !seen_terms.insert(term) {
-                    continue;
-                }
-                let idf = self.idf[term as usize];
+            for &(term, factor) in matches {
                 for p in &self.postings[term as usize] {
-                    let norm = 1.0 - BM25_B + BM25_B * self.doc_len[p.doc as usize] / self.avg_len;
-                    let s = factor * idf * p.tf * (BM25_K1 + 1.0) / (p.tf + BM25_K1 * norm);
                     let e = per_doc.entry(p.doc).or_insert((0.0, 0.0));
-                    e.0 = e.0.max(s);
+                    e.0 = e.0.max(score(term, factor, p));
                     e.1 = e.1.max(weight * factor);
                 }
             }
             for (doc, (s, covered)) in per_doc {
-                let e = scores.entry(doc).or_insert((0.0, 0.0));
-                e.0 += s;
-                e.1 += covered;
+                scores.add(doc, s, covered);
             }
         }
         let mut ranked: Vec<Scored> = scores
-            .into_iter()
+            .into_entries()
             .map(|(doc, (score, covered))| Scored {
                 doc: doc as usize,
                 score,
@@ -304,7 +335,13 @@ impl Index {
                 },
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.doc.cmp(&b.doc)));
+        let order =
+            |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then_with(|| a.doc.cmp(&b.doc));
+        if ranked.len() > limit && limit > 0 {
+            ranked.select_nth_unstable_by(limit - 1, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(order);
         ranked.truncate(limit);
         ranked
     }
@@ -368,13 +405,16 @@ impl Index {
             let mut candidates: Vec<String> = deletions(form);
             candidates.push(form.to_string());
             for c in &candidates {
-                if let Some(ids) = self.deletes.get(c) {
-                    found.extend(ids.iter().copied().filter(|&id| {
-                        // Shared deletions also pair words two edits apart; keep one edit
-                        // (or a swap) only.
-                        strsim::osa_distance(form, &self.words[id as usize]) <= 1
-                    }));
-                }
+                let hash = hash_chars(c.chars());
+                let start = self.deletes.partition_point(|&(h, _)| h < hash);
+                let ids = self.deletes[start..]
+                    .iter()
+                    .take_while(|&&(h, _)| h == hash)
+                    .map(|&(_, id)| id);
+                // Shared deletions also pair words two edits apart; keep one edit (or a swap).
+                found.extend(
+                    ids.filter(|&id| strsim::osa_distance(form, &self.words[id as usize]) <= 1),
+                );
                 // A deletion from the query that is itself a term: one extra letter was typed.
                 if c != form {
                     if let Some(&id) = self.terms.get(c.as_str()) {
@@ -445,8 +485,70 @@ impl Index {
     }
 }
 
+/// Score and coverage per document while a question is ranked.
+enum Scores {
+    /// For questions that touch few documents.
+    Sparse(HashMap<u32, (f32, f32)>),
+    /// For questions that touch many: one slot per document, and the documents touched.
+    Dense(Vec<(f32, f32)>, Vec<u32>),
+}
+
+impl Scores {
+    fn add(&mut self, doc: u32, score: f32, covered: f32) {
+        let slot = match self {
+            Scores::Sparse(map) => map.entry(doc).or_insert((0.0, 0.0)),
+            Scores::Dense(slots, touched) => {
+                let slot = &mut slots[doc as usize];
+                if *slot == (0.0, 0.0) {
+                    touched.push(doc);
+                }
+                slot
+            }
+        };
+        slot.0 += score;
+        slot.1 += covered;
+    }
+
+    fn into_entries(self) -> Box<dyn Iterator<Item = (u32, (f32, f32))>> {
+        match self {
+            Scores::Sparse(map) => Box::new(map.into_iter()),
+            Scores::Dense(slots, mut touched) => {
+                touched.sort_unstable();
+                touched.dedup();
+                Box::new(touched.into_iter().map(move |d| (d, slots[d as usize])))
+            }
+        }
+    }
+}
+
 fn bm25_idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// FNV-1a over the characters: small, fast and stable, which is all a candidate filter needs.
+fn hash_chars(chars: impl Iterator<Item = char>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in chars {
+        hash ^= u64::from(c);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The hash of every string made by deleting one character of `word`, without building them.
+fn deletion_hashes(word: &str) -> Vec<u64> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| {
+            hash_chars(
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != skip)
+                    .map(|(_, &c)| c),
+            )
+        })
+        .collect()
 }
 
 /// Every string made by deleting one character of `word`.
