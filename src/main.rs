@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use nimbus_bot::bank::{self, Bank, LoadOptions};
 use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request};
 use nimbus_bot::config::Config;
@@ -35,32 +35,19 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         bank: Option<PathBuf>,
     },
-    /// Print what /ask replies to a question.
+    /// Print what /ask replies to a question (with --json: answered, entry, title, text,
+    /// sources, suggestions).
     Ask {
-        /// Reply language (a code the bank declares, e.g. en or ar)
-        #[arg(long)]
-        lang: Option<String>,
-        /// Print one JSON object: answered, entry, title, text, sources, suggestions
-        #[arg(long)]
-        json: bool,
-        /// The bank folder [default: `bank` in config.toml]
-        #[arg(long, value_name = "DIR")]
-        bank: Option<PathBuf>,
+        #[command(flatten)]
+        query: QueryArgs,
         /// The question
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
     /// Print the autocomplete choices /topic offers for a partial input.
     Complete {
-        /// Language of the titles shown
-        #[arg(long)]
-        lang: Option<String>,
-        /// Print a JSON array of {name, value}
-        #[arg(long)]
-        json: bool,
-        /// The bank folder [default: `bank` in config.toml]
-        #[arg(long, value_name = "DIR")]
-        bank: Option<PathBuf>,
+        #[command(flatten)]
+        query: QueryArgs,
         /// What has been typed so far (may be empty)
         #[arg(default_value = "")]
         partial: String,
@@ -69,6 +56,20 @@ enum Cmd {
     Run,
     /// Register the slash commands with Discord now, even if they have not changed.
     Register,
+}
+
+/// Options shared by the commands that query the bank.
+#[derive(Args)]
+struct QueryArgs {
+    /// Reply language (a code the bank declares, e.g. en or ar)
+    #[arg(long)]
+    lang: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+    /// The bank folder [default: `bank` in config.toml]
+    #[arg(long, value_name = "DIR")]
+    bank: Option<PathBuf>,
 }
 
 /// A failure that ends the program: its message and exit code.
@@ -95,25 +96,15 @@ fn run(cli: Cli) -> Result<u8, Exit> {
     })?;
     match cli.command {
         Cmd::Check { bank } => check(&config, bank.as_deref()),
-        Cmd::Ask {
-            lang,
-            json,
-            bank,
-            question,
-        } => {
-            let bank = load_bank(&config, bank.as_deref())?;
-            let lang = known_lang(&bank, lang)?;
-            ask(&bank, lang, json, &question.join(" "))
+        Cmd::Ask { query, question } => {
+            let bank = load_bank(&config, query.bank.as_deref())?;
+            let lang = known_lang(&bank, query.lang)?;
+            ask(&bank, lang, query.json, &question.join(" "))
         }
-        Cmd::Complete {
-            lang,
-            json,
-            bank,
-            partial,
-        } => {
-            let bank = load_bank(&config, bank.as_deref())?;
-            let lang = known_lang(&bank, lang)?;
-            complete(&bank, lang, json, &partial)
+        Cmd::Complete { query, partial } => {
+            let bank = load_bank(&config, query.bank.as_deref())?;
+            let lang = known_lang(&bank, query.lang)?;
+            complete(&bank, lang, query.json, &partial)
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),

@@ -14,7 +14,12 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         return fold(text.chars());
     }
-    let out = fold(text.nfkc());
+    // Most Arabic text is already in NFKC form too; the quick check proves it without
+    // normalising.
+    let out = match is_nfkc_quick(text.chars()) {
+        IsNormalized::Yes => fold(text.chars()),
+        _ => fold(text.nfkc()),
+    };
     // NFKC of a folded string can in rare cases produce new foldable characters (compatibility
     // forms of the replacement letters); a second pass settles them so the result is a fixed
     // point. The quick check answers "yes" for nearly all text without normalising it again.
@@ -33,7 +38,13 @@ fn fold(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
     let mut pending_space = false;
     for c in chars {
-        for c in c.to_lowercase() {
+        // Lowercasing only matters outside ASCII (fold_char lowercases ASCII itself).
+        let lower = if c.is_ascii() {
+            None
+        } else {
+            Some(c.to_lowercase())
+        };
+        for c in lower.into_iter().flatten().chain(c.is_ascii().then_some(c)) {
             match fold_char(c) {
                 Fold::Drop => {}
                 Fold::Space => pending_space = !out.is_empty(),
@@ -62,6 +73,22 @@ enum Fold {
 }
 
 fn fold_char(c: char) -> Fold {
+    // The common cases first, without Unicode table look-ups: ASCII and the basic Arabic letters.
+    if c.is_ascii() {
+        return match c {
+            'a'..='z' | '0'..='9' => Fold::Keep(c),
+            'A'..='Z' => Fold::Keep(c.to_ascii_lowercase()),
+            '\'' => Fold::Drop,
+            _ => Fold::Space,
+        };
+    }
+    if matches!(c, '\u{0621}' | '\u{0627}' | '\u{0628}'..='\u{0629}' | '\u{062A}'..='\u{063A}' | '\u{0641}'..='\u{0648}' | '\u{064A}')
+    {
+        return match c {
+            'ة' => Fold::Keep('ه'),
+            _ => Fold::Keep(c),
+        };
+    }
     match c {
         // Tashkeel, Quranic annotation marks, superscript alef, tatweel: invisible to readers.
         '\u{0610}'..='\u{061A}'

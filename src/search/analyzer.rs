@@ -46,9 +46,12 @@ impl Analyzer {
 
     /// The search terms of `text`, in order.
     pub fn terms<'s>(&'s self, text: &str) -> impl Iterator<Item = String> + 's {
-        self.terms_with_words(text)
-            .into_iter()
-            .map(|(term, _)| term)
+        let folded = normalize(text);
+        let terms: Vec<String> = words(&folded)
+            .filter(|word| !self.stopwords.contains(*word))
+            .map(|word| self.term(word))
+            .collect();
+        terms.into_iter()
     }
 
     /// Each search term with the folded word it came from: typo matching works better on the
