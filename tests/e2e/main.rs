@@ -507,3 +507,141 @@ fn only_the_discord_module_uses_serenity() {
         "serenity used outside src/discord"
     );
 }
+
+/// Runs `nimbus-bot --config <config> register` in `dir`, the token coming from a file named
+/// by `DISCORD_TOKEN_FILE` (as from a secret mount). A child process, so the test sets no
+/// environment variable in this (multi-threaded) one. Fails after 60 s, stderr in the message.
+fn run_register(dir: &Path, config: &Path, token_file: &Path, run: u32) {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    let log = dir.join(format!("register-{run}.log"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"))
+        .arg("--config")
+        .arg(config)
+        .arg("register")
+        .current_dir(dir)
+        .env_remove(nimbus_bot::discord::TOKEN_ENV)
+        .env(nimbus_bot::discord::TOKEN_FILE_ENV, token_file)
+        .env_remove("NIMBUS_CONFIG")
+        .env_remove("NIMBUS_LOG_FORMAT")
+        .env("RUST_LOG", "info,serenity=warn")
+        // Straight to the stand-in on 127.0.0.1, whatever proxy the machine has.
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("create log file"))
+        .spawn()
+        .expect("start nimbus-bot register");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for nimbus-bot") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`nimbus-bot register` (run {run}) still running after 60 s; stderr:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        status.success(),
+        "`nimbus-bot register` (run {run}) failed with {status}; stderr:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
+/// `nimbus-bot register`: each run learns the application id, then sends the whole command set
+/// as one bulk overwrite to the configured guild, valid against Discord's spec, and records it
+/// in `.nimbus-bot-commands` beside the bank folder. A second run sends the set again, though
+/// nothing changed: registering is what the person asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_command_overwrites_the_whole_set() {
+    let spec = spec::Spec::load();
+    let standin = StandIn::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
+        &dir.path().join("bank"),
+    );
+    let token_file = dir.path().join("discord-token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token file");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\nguild_ids = [{GUILD}]\n",
+            standin.api_base
+        ),
+    )
+    .expect("write config");
+    let state = dir.path().join(".nimbus-bot-commands");
+    assert!(!state.exists());
+
+    let expected_routes = [
+        "GET /oauth2/applications/@me".to_owned(),
+        format!("PUT /applications/{APP_ID}/guilds/{GUILD}/commands"),
+    ];
+    let mut fingerprints = Vec::new();
+    let mut bodies = Vec::new();
+    for run in 1..=2 {
+        let before = standin.requests().len();
+        let (dir_path, config, token_file) =
+            (dir.path().to_owned(), config.clone(), token_file.clone());
+        tokio::task::spawn_blocking(move || run_register(&dir_path, &config, &token_file, run))
+            .await
+            .expect("register runner");
+
+        // The process has exited, so every request it made is recorded.
+        let requests = standin.requests()[before..].to_vec();
+        let routes: Vec<String> = requests
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert_eq!(
+            routes, expected_routes,
+            "run {run}: one look-up, one bulk PUT"
+        );
+        let commands = requests[1].body.as_array().expect("array of commands");
+        let mut names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["ask", "bank", "help", "quote", "sources", "timeline", "topic"],
+            "run {run}"
+        );
+        commands.iter().for_each(check_command_rules);
+        assert_eq!(
+            validate_all(&spec, &requests),
+            1,
+            "run {run}: the PUT checked"
+        );
+        bodies.push(requests[1].body.clone());
+
+        let fingerprint = std::fs::read_to_string(&state)
+            .unwrap_or_else(|e| panic!("run {run}: no state file beside the bank folder: {e}"));
+        let fingerprint = fingerprint.trim().to_owned();
+        assert!(
+            fingerprint.len() == 16 && fingerprint.bytes().all(|b| b.is_ascii_hexdigit()),
+            "run {run}: state file holds `{fingerprint}`"
+        );
+        fingerprints.push(fingerprint);
+    }
+    assert_eq!(bodies[0], bodies[1], "the same set both times");
+    assert_eq!(
+        fingerprints[0], fingerprints[1],
+        "the same fingerprint both times"
+    );
+    assert_eq!(
+        standin.unexpected(),
+        Vec::<String>::new(),
+        "unexpected routes"
+    );
+}

@@ -59,6 +59,17 @@ pub fn message_json(channel: u64, flags: u64) -> Value {
     })
 }
 
+/// The application object of `GET /oauth2/applications/@me`: the fields serenity 0.12.5's
+/// `CurrentApplicationInfo` cannot do without (`id`, `name`, `description`, `bot_public`,
+/// `bot_require_code_grant`, `verify_key`), plus the nullable ones Discord always sends.
+pub fn application_json() -> Value {
+    json!({
+        "id": APP_ID.to_string(), "name": "nimbus", "icon": null, "description": "",
+        "bot_public": false, "bot_require_code_grant": false, "verify_key": "0".repeat(64),
+        "owner": null, "team": null, "flags": 0
+    })
+}
+
 fn respond(request: tiny_http::Request, status: u16, body: Option<Value>) {
     let response = match body {
         Some(body) => tiny_http::Response::from_string(body.to_string())
@@ -192,6 +203,8 @@ fn serve(
                 {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}}),
             ),
         )),
+        // `nimbus-bot register` learns the application id here before its bulk overwrite.
+        ("GET", ["oauth2", "applications", "@me"]) => Some((200, Some(application_json()))),
         ("PUT", ["applications", a, "guilds", guild, "commands"]) if *a == app => {
             Some((200, Some(echo_commands(&body, Some(guild)))))
         }
