@@ -198,7 +198,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         return Ok(0);
     }
     let result = commands::ask(bank, question);
-    let language = bank.resolve_language(lang.as_deref(), None, None);
+    let language = commands::reply_language(bank, &request);
     let answer = result.entry.as_deref().and_then(|id| bank.answer(id));
     let sources: Vec<serde_json::Value> = answer
         .map(|a| {

@@ -61,6 +61,55 @@ fn fold(chars: impl Iterator<Item = char>) -> String {
     out
 }
 
+/// A writing system, as far as choosing a reply language needs to tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Latin letters (English, French, ...).
+    Latin,
+    /// Arabic letters (Arabic, Persian, Urdu, ...).
+    Arabic,
+    /// Hebrew letters.
+    Hebrew,
+    /// Cyrillic letters.
+    Cyrillic,
+    /// Greek letters.
+    Greek,
+}
+
+/// The script of a letter, if it is one of the scripts above.
+fn script_of(c: char) -> Option<Script> {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+            Some(Script::Latin)
+        }
+        '\u{0600}'..='\u{06FF}'
+        | '\u{0750}'..='\u{077F}'
+        | '\u{08A0}'..='\u{08FF}'
+        | '\u{FB50}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFF}' => c.is_alphabetic().then_some(Script::Arabic),
+        '\u{0590}'..='\u{05FF}' => c.is_alphabetic().then_some(Script::Hebrew),
+        '\u{0400}'..='\u{04FF}' => Some(Script::Cyrillic),
+        '\u{0370}'..='\u{03FF}' => Some(Script::Greek),
+        _ => None,
+    }
+}
+
+/// The script most letters of `text` are written in, when at least two thirds of its letters
+/// agree (a question in Arabic that names "AWS" is still Arabic).
+pub fn dominant_script(text: &str) -> Option<Script> {
+    let mut counts: Vec<(Script, usize)> = Vec::new();
+    let mut total = 0;
+    for script in text.chars().filter_map(script_of) {
+        total += 1;
+        match counts.iter_mut().find(|(s, _)| *s == script) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((script, 1)),
+        }
+    }
+    let (script, n) = counts.into_iter().max_by_key(|&(_, n)| n)?;
+    (n * 3 >= total * 2).then_some(script)
+}
+
 /// Splits folded text into words.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|w| !w.is_empty())
@@ -224,6 +273,21 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(normalize(input), want, "normalize({input:?})");
+        }
+    }
+
+    #[test]
+    fn dominant_script_table() {
+        let cases = [
+            ("what is project nimbus", Some(Script::Latin)),
+            ("ما هو مشروع نمبوس", Some(Script::Arabic)),
+            ("ما علاقة AWS بمشروع نمبوس", Some(Script::Arabic)),
+            ("nimbus نمبوس", None),
+            ("2021", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(dominant_script(input), want, "{input:?}");
         }
     }
 

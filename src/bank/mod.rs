@@ -114,6 +114,8 @@ pub struct Language {
     pub direction: Direction,
     /// Discord locales that default to it.
     pub locales: Vec<String>,
+    /// The script its name is written in, used to recognise questions written in it.
+    pub script: Option<crate::text::Script>,
     /// Interface words.
     pub strings: Strings,
 }
@@ -219,6 +221,15 @@ impl Bank {
                 })
             })
             .unwrap_or_else(|| self.default_language())
+    }
+
+    /// The language a text is written in, when its script points to exactly one declared
+    /// language (Arabic letters → `ar`); `None` when the script is shared or unclear.
+    pub fn language_of_text(&self, text: &str) -> Option<&Language> {
+        let script = crate::text::dominant_script(text)?;
+        let mut matching = self.languages.iter().filter(|l| l.script == Some(script));
+        let first = matching.next()?;
+        matching.next().is_none().then_some(first)
     }
 
     /// One line of counts: kinds, and texts per language.

@@ -167,6 +167,7 @@ pub(super) fn validate(
                 name: l.value.name.get_ref().clone(),
                 direction: l.value.direction,
                 locales: l.value.locales.clone(),
+                script: crate::text::dominant_script(l.value.name.get_ref()),
                 strings: l.value.strings.clone(),
             });
         }

@@ -187,14 +187,30 @@ pub fn ask(bank: &Bank, question: &str) -> AskResult {
     AskResult { entry, suggestions }
 }
 
+/// The language to reply in: the `lang` option; else, for a question, the language it is
+/// written in (someone asking in Arabic wants Arabic, and Discord has no Arabic locale to say
+/// so); else the guild's default, the Discord locale, the bank default.
+pub fn reply_language<'b>(bank: &'b Bank, req: &Request) -> &'b crate::bank::Language {
+    if let Some(lang) = req.lang.as_deref().and_then(|code| bank.language(code)) {
+        return lang;
+    }
+    let asked = match &req.command {
+        Command::Ask { question } => Some(question.as_str()),
+        // Free text typed into the topic option instead of a choice.
+        Command::Topic { id } if bank.answer(id).is_none() => Some(id.as_str()),
+        _ => None,
+    };
+    asked
+        .and_then(|text| bank.language_of_text(text))
+        .unwrap_or_else(|| {
+            bank.resolve_language(None, req.guild_lang.as_deref(), req.locale.as_deref())
+        })
+}
+
 /// Answers one request. Pure: the same bank and request give the same reply (except that
 /// `/quote` with several matches picks one at random).
 pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
-    let lang = bank.resolve_language(
-        req.lang.as_deref(),
-        req.guild_lang.as_deref(),
-        req.locale.as_deref(),
-    );
+    let lang = reply_language(bank, req);
     let visibility = match req.public.unwrap_or(req.public_by_default) {
         true => Visibility::Public,
         false => Visibility::Ephemeral,

@@ -131,6 +131,27 @@ fn ask_json_contract() {
 }
 
 #[test]
+fn ask_in_arabic_replies_in_arabic() {
+    let fixture = fixture_dir();
+    let o = bot(&[
+        "ask",
+        "--json",
+        "--bank",
+        fixture.to_str().unwrap(),
+        "ما هو مشروع نمبوس",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["entry"], "what-is-nimbus");
+    assert_eq!(v["lang"], "ar");
+    assert_eq!(v["title"], "ما هو مشروع نمبوس؟");
+    assert!(
+        v["text"].as_str().unwrap().contains("المصادر"),
+        "{}",
+        v["text"]
+    );
+}
+
+#[test]
 fn ask_json_off_topic_is_unanswered() {
     let fixture = fixture_dir();
     let o = bot(&[

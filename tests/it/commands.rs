@@ -66,6 +66,41 @@ fn language_precedence_option_then_guild_then_locale() {
 }
 
 #[test]
+fn a_question_in_arabic_is_answered_in_arabic_unless_lang_says_otherwise() {
+    let bank = fixture_bank();
+    let mut req = Request::new(Command::Ask {
+        question: "ما هو مشروع نمبوس".into(),
+    });
+    req.guild_lang = Some("en".into());
+    req.locale = Some("en-US".into());
+    let title = |req: &Request| dispatch(&bank, req).embeds[0].title.clone().unwrap();
+    assert_eq!(
+        title(&req),
+        "ما هو مشروع نمبوس؟",
+        "the question's language beats guild and locale"
+    );
+    req.lang = Some("en".into());
+    assert_eq!(
+        title(&req),
+        "What is Project Nimbus?",
+        "the lang option beats the question"
+    );
+    let mut latin = Request::new(Command::Ask {
+        question: "project nimbus".into(),
+    });
+    latin.guild_lang = Some("ar".into());
+    assert_eq!(title(&latin), "What is Project Nimbus?");
+    // Mixed scripts decide nothing: the guild default applies.
+    let mut mixed = Request::new(Command::Ask {
+        question: "nimbus نمبوس".into(),
+    });
+    mixed.guild_lang = Some("ar".into());
+    assert_eq!(title(&mixed), "ما هو مشروع نمبوس؟");
+    mixed.guild_lang = Some("en".into());
+    assert_eq!(title(&mixed), "What is Project Nimbus?");
+}
+
+#[test]
 fn share_button_renders_public_with_who_shared() {
     let bank = fixture_bank();
     let action = Action::parse("share:a:guardian-letter:ar").expect("parses");
