@@ -216,13 +216,14 @@ impl Index {
     /// Answers a free-text question: the best answer when confident, and up to three ranked
     /// candidates either way.
     pub fn ask(&self, question: &str) -> Outcome {
-        let query = self.analyzer.terms_with_words(question);
+        let query = self.query(question);
         let mut ranked = self.rank(&query, 3);
         ranked.retain(|s| s.coverage >= MIN_SUGGEST_COVERAGE);
         // A question that is an alias or title, as typed or with its typos corrected.
+        let typed: Vec<&str> = query.iter().map(|w| w.term.as_str()).collect();
         let exact = self
             .exact
-            .get(&self.analyzer.key(question))
+            .get(&typed.join(" "))
             .or_else(|| self.exact.get(&self.corrected_key(&query)))
             .map(|&d| d as usize);
         if let Some(doc) = exact {
@@ -252,8 +253,20 @@ impl Index {
         Outcome { answer, ranked }
     }
 
+    /// The words of a question with the index terms each stands for, looked up once.
+    fn query(&self, text: &str) -> Vec<QueryWord> {
+        self.analyzer
+            .terms_with_words(text)
+            .into_iter()
+            .map(|(term, word)| {
+                let matches = self.lookup(&term, &word);
+                QueryWord { term, matches }
+            })
+            .collect()
+    }
+
     /// Ranks documents for the terms of a question, best first, at most `limit`.
-    fn rank(&self, query: &[(String, String)], limit: usize) -> Vec<Scored> {
+    fn rank(&self, query: &[QueryWord], limit: usize) -> Vec<Scored> {
         if query.is_empty() || self.docs == 0 {
             return Vec::new();
         }
@@ -269,11 +282,12 @@ impl Index {
         let words: Vec<(f32, Vec<(u32, f32)>)> = query
             .iter()
             // A word asked twice is still one word of the question.
-            .filter(|(term, _)| seen_words.insert(term.as_str()))
-            .map(|(term, word)| {
-                let matches: Vec<(u32, f32)> = self
-                    .lookup(term, word)
-                    .into_iter()
+            .filter(|w| seen_words.insert(w.term.as_str()))
+            .map(|w| {
+                let matches: Vec<(u32, f32)> = w
+                    .matches
+                    .iter()
+                    .copied()
                     .filter(|&(t, _)| seen_terms.insert(t))
                     .collect();
                 let weight = matches
@@ -349,11 +363,11 @@ impl Index {
     /// Whether a word of the question hits the document's title, aliases, tags or people, and
     /// whether that word is rare in the bank: an answer that matches only in passing (in its
     /// body) is not what was asked, and a rare name in a title is strong evidence.
-    fn anchor(&self, query: &[(String, String)], doc: usize) -> Anchor {
+    fn anchor(&self, query: &[QueryWord], doc: usize) -> Anchor {
         let distinctive_idf = DISTINCTIVE_IDF_SHARE * bm25_idf(self.docs as f32, 0.5);
         let mut best = Anchor::None;
-        for (term, word) in query {
-            for (id, factor) in self.lookup(term, word) {
+        for word in query {
+            for &(id, factor) in &word.matches {
                 let postings = &self.postings[id as usize];
                 let strong = postings
                     .binary_search_by_key(&(doc as u32), |p| p.doc)
@@ -371,21 +385,17 @@ impl Index {
 
     /// The question's key with each unknown word replaced by its closest spelling in the bank,
     /// so that "whats nimbs" still meets the alias "nimbus".
-    fn corrected_key(&self, query: &[(String, String)]) -> String {
+    fn corrected_key(&self, query: &[QueryWord]) -> String {
         query
             .iter()
-            .map(|(term, word)| {
-                if self.terms.contains_key(term) {
-                    return term.as_str();
-                }
-                self.lookup(term, word)
-                    .into_iter()
-                    .max_by(|a, b| {
-                        self.postings[a.0 as usize]
-                            .len()
-                            .cmp(&self.postings[b.0 as usize].len())
+            .map(|word| {
+                // A known word matches itself; an unknown one its most common correction.
+                word.matches
+                    .iter()
+                    .max_by_key(|(id, _)| self.postings[*id as usize].len())
+                    .map_or(word.term.as_str(), |(id, _)| {
+                        self.words[*id as usize].as_str()
                     })
-                    .map_or(term.as_str(), |(id, _)| self.words[id as usize].as_str())
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -476,13 +486,20 @@ impl Index {
         }
         // 3. Full search, typo-tolerant, for what prefixes missed.
         if out.len() < limit {
-            let query = self.analyzer.terms_with_words(partial);
-            for scored in self.rank(&query, limit) {
+            for scored in self.rank(&self.query(partial), limit) {
                 push(scored.doc as u32, &mut out);
             }
         }
         out
     }
+}
+
+/// One word of a question and the index terms it stands for.
+struct QueryWord {
+    /// The analysed word.
+    term: String,
+    /// Index terms with their weight: the word itself (1.0) or its typo corrections.
+    matches: Vec<(u32, f32)>,
 }
 
 /// Score and coverage per document while a question is ranked.
