@@ -208,7 +208,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
                     let s = &bank.sources[i];
                     serde_json::json!({
                         "id": s.id,
-                        "outlet": s.outlet,
+                        "outlet": s.outlet.get(&language.code),
                         "title": s.title,
                         "url": s.url,
                         "published": s.published,

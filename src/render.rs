@@ -125,7 +125,7 @@ fn confidence_word(lang: &Language, c: Confidence) -> &str {
 /// One line naming a source: outlet, title (linked), date and confidence.
 pub fn source_line(source: &Source, lang: &Language) -> String {
     let title = neutralize_mentions(&fit(&source.title, 200));
-    let outlet = neutralize_mentions(&source.outlet);
+    let outlet = neutralize_mentions(source.outlet.get(&lang.code));
     let linked = match &source.url {
         Some(url) => format!("[{title}]({url})"),
         None => format!("*{title}*"),
@@ -136,7 +136,7 @@ pub fn source_line(source: &Source, lang: &Language) -> String {
         confidence_word(lang, source.confidence)
     );
     if let Some(note) = &source.note {
-        line.push_str(&format!(" — {}", neutralize_mentions(note)));
+        line.push_str(&format!(" — {}", neutralize_mentions(note.get(&lang.code))));
     }
     line
 }
@@ -206,9 +206,13 @@ pub fn quote_body(bank: &Bank, quote: &Quote, lang: &Language, max: usize) -> St
             Some(url) => format!(
                 "{}, [{}]({url})",
                 quote.date,
-                neutralize_mentions(&s.outlet)
+                neutralize_mentions(s.outlet.get(&lang.code))
             ),
-            None => format!("{}, {}", quote.date, neutralize_mentions(&s.outlet)),
+            None => format!(
+                "{}, {}",
+                quote.date,
+                neutralize_mentions(s.outlet.get(&lang.code))
+            ),
         },
         None => quote.date.clone(),
     };
@@ -382,7 +386,7 @@ pub fn sources(bank: &Bank, answer: Option<&Answer>, frame: &Frame) -> Reply {
         list.sort_by(|a, b| {
             b.confidence
                 .cmp(&a.confidence)
-                .then(a.outlet.cmp(&b.outlet))
+                .then(a.outlet.get(&lang.code).cmp(b.outlet.get(&lang.code)))
         });
     }
     let lines: Vec<String> = list
@@ -470,8 +474,11 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
                 .first()
                 .map(|&i| &bank.sources[i])
                 .map(|s| match &s.url {
-                    Some(url) => format!(" ([{}]({url}))", neutralize_mentions(&s.outlet)),
-                    None => format!(" ({})", neutralize_mentions(&s.outlet)),
+                    Some(url) => format!(
+                        " ([{}]({url}))",
+                        neutralize_mentions(s.outlet.get(&lang.code))
+                    ),
+                    None => format!(" ({})", neutralize_mentions(s.outlet.get(&lang.code))),
                 })
                 .unwrap_or_default();
             fit(

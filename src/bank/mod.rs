@@ -19,13 +19,40 @@ use crate::search::Index;
 /// Text per language code.
 pub type Texts = BTreeMap<String, String>;
 
+/// A text shown in the reply language when the bank has it, else in its fallback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    fallback: String,
+    per_lang: Texts,
+}
+
+impl Localized {
+    /// The same text in every language.
+    pub fn plain(text: impl Into<String>) -> Localized {
+        Localized {
+            fallback: text.into(),
+            per_lang: Texts::new(),
+        }
+    }
+
+    /// Texts per language, and the one to show where a language is missing.
+    pub fn new(fallback: String, per_lang: Texts) -> Localized {
+        Localized { fallback, per_lang }
+    }
+
+    /// The text for a language code.
+    pub fn get(&self, lang: &str) -> &str {
+        self.per_lang.get(lang).unwrap_or(&self.fallback)
+    }
+}
+
 /// A source behind answers and quotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     /// Unique id.
     pub id: String,
     /// Who published the page cited.
-    pub outlet: String,
+    pub outlet: Localized,
     /// The page's title.
     pub title: String,
     /// Where to read it, when it has a public address.
@@ -37,7 +64,7 @@ pub struct Source {
     /// How far it can be trusted.
     pub confidence: Confidence,
     /// A remark for readers.
-    pub note: Option<String>,
+    pub note: Option<Localized>,
 }
 
 /// A verbatim quote.

@@ -15,8 +15,8 @@ pub type PerLang = BTreeMap<String, Spanned<String>>;
 pub struct Source {
     /// Unique id across the bank.
     pub id: Spanned<String>,
-    /// Who published the page cited (a copy names itself as a copy).
-    pub outlet: Spanned<String>,
+    /// Who published the page cited (a copy names itself as a copy); one text, or per language.
+    pub outlet: Spanned<Localized>,
     /// The page's title.
     pub title: Spanned<String>,
     /// Where it can be read; a source with no public address must have an archive.
@@ -28,12 +28,25 @@ pub struct Source {
     pub language: Spanned<String>,
     /// How far the source can be trusted.
     pub confidence: Spanned<Confidence>,
-    /// A remark for readers, e.g. that the page is a copy.
+    /// A remark for readers, e.g. that the page is a copy; one text, or per language.
     #[serde(default)]
-    pub note: Option<Spanned<String>>,
+    pub note: Option<Spanned<Localized>>,
     /// Path, relative to the bank folder, of the archived text that quotes are checked against.
     #[serde(default)]
     pub archive: Option<Spanned<String>>,
+}
+
+/// A text that is the same in every language (a name), or given per language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a string, or a table of texts per language such as { en = \"...\", ar = \"...\" }"
+)]
+pub enum Localized {
+    /// Shown as it is in every language.
+    Plain(String),
+    /// Text per language code.
+    PerLang(BTreeMap<String, String>),
 }
 
 /// How far a source can be trusted.

@@ -9,7 +9,8 @@ use serde_spanned::Spanned;
 
 use super::diagnostic::{line_col, Diagnostic, Severity};
 use super::load::{suggest, LoadOptions, Parsed};
-use super::{Answer, Bank, EntryRef, Event, Language, Quote, Source, Texts};
+use super::raw;
+use super::{Answer, Bank, EntryRef, Event, Language, Localized, Quote, Source, Texts};
 use crate::search::{Analyzer, Document, Index};
 
 /// Longest id: ids travel inside 100-character button ids with a prefix and a language code.
@@ -347,13 +348,20 @@ pub(super) fn validate(
     };
 
     // Sources.
+    let localized =
+        |r: &mut Reporter, file: usize, value: &Spanned<raw::Localized>, what: &str, max: usize| {
+            localized_with(r, file, value, what, max, &languages)
+        };
     let mut archives: Vec<Option<String>> = Vec::new();
     let mut sources = Vec::new();
     for s in &parsed.sources {
         let v = &s.value;
-        for (field, text, max) in [("outlet", &v.outlet, 200), ("title", &v.title, MAX_LINE)] {
-            check_text(&mut r, s.file, text, &format!("source {field}"), max);
-        }
+        check_text(&mut r, s.file, &v.title, "source title", MAX_LINE);
+        let outlet = localized(&mut r, s.file, &v.outlet, "source outlet", 200);
+        let note = v
+            .note
+            .as_ref()
+            .map(|n| localized(&mut r, s.file, n, "source note", MAX_LINE));
         match &v.url {
             Some(url) => check_url(&mut r, s.file, url),
             None if v.archive.is_none() => r.error_hint(s.file, &s.span, format!("source `{}` has neither a url nor an archive", v.id.get_ref()), "readers must be able to check a source: give its address, or archive its text in the bank"),
@@ -374,13 +382,13 @@ pub(super) fn validate(
         archives.push(archive);
         sources.push(Source {
             id: v.id.get_ref().clone(),
-            outlet: v.outlet.get_ref().clone(),
+            outlet,
             title: v.title.get_ref().clone(),
             url: v.url.as_ref().map(|u| u.get_ref().clone()),
             published: v.published.get_ref().clone(),
             language: v.language.get_ref().clone(),
             confidence: *v.confidence.get_ref(),
-            note: v.note.as_ref().map(|n| n.get_ref().clone()),
+            note,
         });
     }
     let folded_archives: Vec<Option<String>> = archives
@@ -737,6 +745,68 @@ pub(super) fn validate(
         index,
         ids: id_map,
     })
+}
+
+/// Checks a text that may be given per language, and resolves it: a table must name only
+/// declared languages and include the default one, which then stands in for missing ones.
+fn localized_with(
+    r: &mut Reporter,
+    file: usize,
+    value: &Spanned<raw::Localized>,
+    what: &str,
+    max: usize,
+    languages: &[Language],
+) -> Localized {
+    let span = value.span();
+    let check = |r: &mut Reporter, text: &str| {
+        let n = chars(text);
+        if text.trim().is_empty() {
+            r.error(file, &span, format!("{what} is empty"));
+        } else if n > max {
+            r.error_hint(
+                file,
+                &span,
+                format!("{what} is {n} characters; Discord shows at most {max} here"),
+                "shorten it",
+            );
+        }
+    };
+    match value.get_ref() {
+        raw::Localized::Plain(text) => {
+            check(r, text);
+            Localized::plain(text.clone())
+        }
+        raw::Localized::PerLang(texts) => {
+            for (code, text) in texts {
+                if !languages.iter().any(|l| &l.code == code) {
+                    r.error_hint(
+                        file,
+                        &span,
+                        format!("{what}: unknown language `{code}`"),
+                        format!("declared languages: {}", codes(languages)),
+                    );
+                }
+                check(r, text);
+            }
+            let default = languages
+                .first()
+                .map(|l| l.code.as_str())
+                .unwrap_or_default();
+            let fallback = match texts.get(default) {
+                Some(text) => text.clone(),
+                None => {
+                    r.error_hint(
+                        file,
+                        &span,
+                        format!("{what} has no `{default}` text (the default language)"),
+                        "give the default language, or a plain string for a name",
+                    );
+                    String::new()
+                }
+            };
+            Localized::new(fallback, texts.clone().into_iter().collect())
+        }
+    }
 }
 
 fn plain(texts: &BTreeMap<String, Spanned<String>>) -> Texts {

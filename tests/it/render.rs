@@ -164,5 +164,11 @@ fn arabic_answer_renders_arabic_text_and_labels() {
         .unwrap()
         .starts_with("مشروع نمبوس عقد حوسبة سحابية"));
     assert_eq!(embed.fields.last().unwrap().name, "المصادر");
+    let sources = &embed.fields.last().unwrap().value;
+    assert!(
+        sources.contains("مقال إخباري عربي") && sources.contains("المقال الذي انطلق منه المشروع"),
+        "outlet and note in Arabic: {sources}"
+    );
+    assert!(!sources.contains("outlet not named"), "{sources}");
     assert_eq!(reply.buttons[0].label, "شارك في القناة");
 }

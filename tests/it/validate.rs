@@ -211,6 +211,35 @@ fn unknown_language_key() {
 }
 
 #[test]
+fn outlet_per_language_needs_declared_languages_and_the_default() {
+    let text = SOURCE_OK.replace(
+        "outlet = \"Outlet\"",
+        "outlet = { ar = \"منفذ\", fr = \"Média\" }",
+    );
+    let (_dir, diagnostics) = check_with(&text);
+    let errors: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].contains("zz-case.toml:3:10: error: source outlet: unknown language `fr`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].contains("source outlet has no `en` text (the default language)"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn outlet_of_the_wrong_shape_says_what_is_expected() {
+    let text = SOURCE_OK.replace("outlet = \"Outlet\"", "outlet = 3");
+    expect_error(&text, 3, 10, "a string, or a table of texts per language");
+}
+
+#[test]
 fn archive_path_may_not_leave_the_bank() {
     let text = SOURCE_OK.replace(
         "confidence = \"high\"",
