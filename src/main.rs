@@ -209,7 +209,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
                     serde_json::json!({
                         "id": s.id,
                         "outlet": s.outlet.get(&language.code),
-                        "title": s.title,
+                        "title": s.title.get(&language.code),
                         "url": s.url,
                         "published": s.published,
                         "confidence": s.confidence,

@@ -124,7 +124,7 @@ fn confidence_word(lang: &Language, c: Confidence) -> &str {
 
 /// One line naming a source: outlet, title (linked), date and confidence.
 pub fn source_line(source: &Source, lang: &Language) -> String {
-    let title = neutralize_mentions(&fit(&source.title, 200));
+    let title = neutralize_mentions(&fit(source.title.get(&lang.code), 200));
     let outlet = neutralize_mentions(source.outlet.get(&lang.code));
     let linked = match &source.url {
         Some(url) => format!("[{title}]({url})"),

@@ -53,8 +53,8 @@ pub struct Source {
     pub id: String,
     /// Who published the page cited.
     pub outlet: Localized,
-    /// The page's title.
-    pub title: String,
+    /// The page's title (or, for an untitled source, a description per language).
+    pub title: Localized,
     /// Where to read it, when it has a public address.
     pub url: Option<String>,
     /// Publication date as written (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`).

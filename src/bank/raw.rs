@@ -17,8 +17,8 @@ pub struct Source {
     pub id: Spanned<String>,
     /// Who published the page cited (a copy names itself as a copy); one text, or per language.
     pub outlet: Spanned<Localized>,
-    /// The page's title.
-    pub title: Spanned<String>,
+    /// The page's title as published; for an untitled source, a description per language.
+    pub title: Spanned<Localized>,
     /// Where it can be read; a source with no public address must have an archive.
     #[serde(default)]
     pub url: Option<Spanned<String>>,

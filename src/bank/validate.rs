@@ -356,7 +356,7 @@ pub(super) fn validate(
     let mut sources = Vec::new();
     for s in &parsed.sources {
         let v = &s.value;
-        check_text(&mut r, s.file, &v.title, "source title", MAX_LINE);
+        let title = localized(&mut r, s.file, &v.title, "source title", MAX_LINE);
         let outlet = localized(&mut r, s.file, &v.outlet, "source outlet", 200);
         let note = v
             .note
@@ -383,7 +383,7 @@ pub(super) fn validate(
         sources.push(Source {
             id: v.id.get_ref().clone(),
             outlet,
-            title: v.title.get_ref().clone(),
+            title,
             url: v.url.as_ref().map(|u| u.get_ref().clone()),
             published: v.published.get_ref().clone(),
             language: v.language.get_ref().clone(),
