@@ -184,11 +184,7 @@ fn pack_lines(lines: &[String], max: usize) -> Vec<String> {
 
 /// "Speaker — role" in the reply language.
 pub fn speaker_line(bank: &Bank, quote: &Quote, lang: &Language) -> String {
-    let (speaker, _) = pick(bank, &quote.speaker, lang);
-    let speaker = quote
-        .speaker
-        .get(&lang.code)
-        .map_or(speaker, String::as_str);
+    let speaker = quote.speaker_in(&lang.code);
     let (role, _) = pick(bank, &quote.role, lang);
     if role.is_empty() {
         neutralize_mentions(speaker)

@@ -92,6 +92,16 @@ pub struct Quote {
     pub translations: Texts,
 }
 
+impl Quote {
+    /// The speaker's name for readers of `lang`, else as the source spells it.
+    pub fn speaker_in(&self, lang: &str) -> &str {
+        self.speaker
+            .get(lang)
+            .or_else(|| self.speaker.get(&self.language))
+            .map_or("", String::as_str)
+    }
+}
+
 /// A curated answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {

@@ -400,12 +400,7 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
             matches
                 .into_iter()
                 .map(|q| {
-                    let speaker = q
-                        .speaker
-                        .get(&lang.code)
-                        .or_else(|| q.speaker.get(&q.language))
-                        .cloned()
-                        .unwrap_or_default();
+                    let speaker = q.speaker_in(&lang.code);
                     let shown = q.translations.get(&lang.code).unwrap_or(&q.text);
                     Choice {
                         name: render::fit(&format!("{speaker}: {shown}"), limits::CHOICE_NAME),
@@ -423,14 +418,9 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
                 if !folded.is_empty() && !names.iter().any(|n| normalize(n).contains(&folded)) {
                     continue;
                 }
-                let shown = q
-                    .speaker
-                    .get(&lang.code)
-                    .or_else(|| q.speaker.get(&q.language))
-                    .cloned()
-                    .unwrap_or_default();
-                if seen.insert(normalize(&shown)) {
-                    let value = render::fit(&shown, limits::CHOICE_NAME);
+                let shown = q.speaker_in(&lang.code);
+                if seen.insert(normalize(shown)) {
+                    let value = render::fit(shown, limits::CHOICE_NAME);
                     out.push(Choice {
                         name: value.clone(),
                         value,
