@@ -25,6 +25,10 @@ use crate::reload::{self, LiveBank, Outcome, WatchGuard};
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 /// Environment variable naming a file that holds the bot token (for secret mounts).
 pub const TOKEN_FILE_ENV: &str = "DISCORD_TOKEN_FILE";
+/// Environment variable that, set to `1`, lets `RUST_LOG` raise the log level of the crates
+/// nimbus-bot depends on (serenity, reqwest, hyper, …) above warnings. Their debug and trace
+/// logs can carry secrets such as interaction tokens, so they stay capped otherwise.
+pub const LOG_DEPENDENCIES_ENV: &str = "NIMBUS_LOG_DEPENDENCIES";
 
 /// Why the bot could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -105,21 +109,43 @@ pub fn token_from_env() -> Result<String, Error> {
     }
 }
 
-/// Starts structured logging (`RUST_LOG` filters; `NIMBUS_LOG_FORMAT=json` for JSON lines).
+/// Starts structured logging (`RUST_LOG` filters, default `info`; `NIMBUS_LOG_FORMAT=json` for
+/// JSON lines).
 ///
-/// serenity is held to warnings by default: its debug spans carry interaction tokens.
+/// Only nimbus-bot's own logs follow `RUST_LOG` all the way down: every other crate (serenity,
+/// reqwest, hyper, tungstenite, …) is capped at warnings whatever `RUST_LOG` says, because their
+/// debug and trace logs carry interaction tokens, gateway payloads with user ids and question
+/// text, and request bodies. `NIMBUS_LOG_DEPENDENCIES=1` lifts the cap, for debugging only.
 pub fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // A second call (tests, or main already set one up) keeps the first subscriber.
-    let _ = if std::env::var("NIMBUS_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().try_init()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let uncapped = std::env::var(LOG_DEPENDENCIES_ENV).is_ok_and(|v| v == "1");
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let layer = if std::env::var("NIMBUS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        layer.json().boxed()
     } else {
-        builder.try_init()
+        layer.boxed()
     };
+    // A second call (tests, or main already set one up) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(filter).with_filter(log_cap(uncapped)))
+        .try_init();
+}
+
+/// The most each crate may log: everything for nimbus-bot's own targets (`nimbus::…` and its
+/// module paths `nimbus_bot::…`), warnings for every other crate unless `uncapped`.
+fn log_cap(uncapped: bool) -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    if uncapped {
+        return Targets::new().with_default(LevelFilter::TRACE);
+    }
+    Targets::new()
+        .with_default(LevelFilter::WARN)
+        .with_target("nimbus", LevelFilter::TRACE)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -360,6 +386,26 @@ mod tests {
         assert_eq!(Error::MissingToken.exit_code(), 2);
         assert_eq!(Error::BadToken.exit_code(), 2);
         assert_eq!(Error::Runtime(std::io::Error::other("x")).exit_code(), 1);
+    }
+
+    #[test]
+    fn dependencies_are_capped_at_warnings_unless_uncapped() {
+        use tracing::Level;
+        let capped = log_cap(false);
+        for target in [
+            "serenity::http::client",
+            "reqwest::connect",
+            "hyper_util::client",
+            "tungstenite::protocol",
+            "tokio",
+        ] {
+            assert!(!capped.would_enable(target, &Level::INFO), "{target}");
+            assert!(capped.would_enable(target, &Level::WARN), "{target}");
+        }
+        for target in ["nimbus::discord", "nimbus_bot::reload"] {
+            assert!(capped.would_enable(target, &Level::TRACE), "{target}");
+        }
+        assert!(log_cap(true).would_enable("serenity::http::client", &Level::TRACE));
     }
 
     #[test]

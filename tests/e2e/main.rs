@@ -6,7 +6,7 @@
 mod spec;
 mod standin;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -508,35 +508,31 @@ fn only_the_discord_module_uses_serenity() {
     );
 }
 
-/// Runs `nimbus-bot --config <config> register` in `dir`, the token coming from a file named
-/// by `DISCORD_TOKEN_FILE` (as from a secret mount). A child process, so the test sets no
-/// environment variable in this (multi-threaded) one. Fails after 60 s, stderr in the message.
-fn run_register(dir: &Path, config: &Path, token_file: &Path, run: u32) {
-    use std::process::{Command, Stdio};
+/// How a `nimbus-bot` child process ended, with everything it printed.
+struct Finished {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `nimbus-bot --config <config> <command>` in `dir`, the token coming from a file named
+/// by `DISCORD_TOKEN_FILE` (as from a secret mount), with `RUST_LOG=info,serenity=warn` unless
+/// `env` says otherwise. A child process, so the test sets no environment variable in this
+/// (multi-threaded) one. Killed and failed after `limit`, stderr in the message. `name` tells
+/// runs apart (their output files in `dir`, and messages).
+fn run_nimbus(
+    dir: &Path,
+    config: &Path,
+    token_file: &Path,
+    command: &str,
+    env: &[(&str, &str)],
+    limit: Duration,
+    name: &str,
+) -> Finished {
     use std::time::Instant;
 
-    let log = dir.join(format!("register-{run}.log"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"))
-        .arg("--config")
-        .arg(config)
-        .arg("register")
-        .current_dir(dir)
-        .env_remove(nimbus_bot::discord::TOKEN_ENV)
-        .env(nimbus_bot::discord::TOKEN_FILE_ENV, token_file)
-        .env_remove("NIMBUS_CONFIG")
-        .env_remove("NIMBUS_LOG_FORMAT")
-        .env("RUST_LOG", "info,serenity=warn")
-        // Straight to the stand-in on 127.0.0.1, whatever proxy the machine has.
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("create log file"))
-        .spawn()
-        .expect("start nimbus-bot register");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut child, out_path, err_path) = spawn_nimbus(dir, config, token_file, command, env, name);
+    let deadline = Instant::now() + limit;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for nimbus-bot") {
             break status;
@@ -545,17 +541,101 @@ fn run_register(dir: &Path, config: &Path, token_file: &Path, run: u32) {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "`nimbus-bot register` (run {run}) still running after 60 s; stderr:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
+                "`nimbus-bot {command}` ({name}) still running after {limit:?}; stderr:\n{}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
             );
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(
-        status.success(),
-        "`nimbus-bot register` (run {run}) failed with {status}; stderr:\n{}",
-        std::fs::read_to_string(&log).unwrap_or_default()
+    Finished {
+        status,
+        stdout: std::fs::read_to_string(&out_path).expect("read stdout"),
+        stderr: std::fs::read_to_string(&err_path).expect("read stderr"),
+    }
+}
+
+/// Starts `nimbus-bot --config <config> <command>` as [`run_nimbus`] does and returns at once:
+/// the child and the files its stdout and stderr go to.
+fn spawn_nimbus(
+    dir: &Path,
+    config: &Path,
+    token_file: &Path,
+    command: &str,
+    env: &[(&str, &str)],
+    name: &str,
+) -> (std::process::Child, PathBuf, PathBuf) {
+    use std::process::{Command, Stdio};
+
+    let out_path = dir.join(format!("{name}.stdout"));
+    let err_path = dir.join(format!("{name}.stderr"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"));
+    cmd.arg("--config")
+        .arg(config)
+        .arg(command)
+        .current_dir(dir)
+        .env_remove(nimbus_bot::discord::TOKEN_ENV)
+        .env(nimbus_bot::discord::TOKEN_FILE_ENV, token_file)
+        .env_remove("NIMBUS_CONFIG")
+        .env_remove("NIMBUS_LOG_FORMAT")
+        .env_remove(nimbus_bot::discord::LOG_DEPENDENCIES_ENV)
+        .env("RUST_LOG", "info,serenity=warn")
+        // Straight to the stand-in on 127.0.0.1, whatever proxy the machine has.
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("create stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("create stderr file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start nimbus-bot {command}: {e}"));
+    (child, out_path, err_path)
+}
+
+/// `nimbus-bot register` (see [`run_nimbus`]), which must succeed within 60 s.
+fn run_register(dir: &Path, config: &Path, token_file: &Path, run: u32) {
+    let name = format!("register-{run}");
+    let done = run_nimbus(
+        dir,
+        config,
+        token_file,
+        "register",
+        &[],
+        Duration::from_secs(60),
+        &name,
     );
+    assert!(
+        done.status.success(),
+        "`nimbus-bot register` (run {run}) failed with {}; stderr:\n{}",
+        done.status,
+        done.stderr
+    );
+}
+
+/// A temporary folder holding a copy of the fixture bank in `bank/`, a token file holding
+/// `token`, and a `config.toml` pointing at the stand-in (REST and gateway) with one guild.
+fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
+        &dir.path().join("bank"),
+    );
+    let token_file = dir.path().join("discord-token");
+    std::fs::write(&token_file, format!("{token}\n")).expect("write token file");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\ngateway_url = \"{}\"\nguild_ids = [{GUILD}]\n",
+            standin.api_base, standin.gateway_url
+        ),
+    )
+    .expect("write config");
+    (dir, config, token_file)
 }
 
 /// `nimbus-bot register`: each run learns the application id, then sends the whole command set
@@ -639,6 +719,292 @@ async fn register_command_overwrites_the_whole_set() {
         fingerprints[0], fingerprints[1],
         "the same fingerprint both times"
     );
+    assert_eq!(
+        standin.unexpected(),
+        Vec::<String>::new(),
+        "unexpected routes"
+    );
+}
+
+/// A token Discord does not know: distinctive, so any trace of it in the output is found.
+const WRONG_TOKEN: &str = "MTk4NjIyNDgzNDcx.wrong-Gx7Qz.k3YpV9sLbTn2WcRf";
+
+/// Runs `nimbus-bot <command>` on a blocking thread (see [`run_nimbus`]).
+async fn run_child(
+    dir: &Path,
+    config: &Path,
+    token_file: &Path,
+    command: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    limit: Duration,
+) -> Finished {
+    let (dir, config, token_file) = (dir.to_owned(), config.to_owned(), token_file.to_owned());
+    tokio::task::spawn_blocking(move || {
+        run_nimbus(&dir, &config, &token_file, command, env, limit, command)
+    })
+    .await
+    .expect("nimbus-bot runner")
+}
+
+/// `nimbus-bot register` with a token Discord refuses, every log level on: exit code 2, one
+/// actionable line naming DISCORD_TOKEN, and the token itself printed nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_with_a_wrong_token_exits_2_without_printing_it() {
+    let standin = StandIn::start().await;
+    let (dir, config, token_file) = setup(&standin, WRONG_TOKEN);
+
+    let done = run_child(
+        dir.path(),
+        &config,
+        &token_file,
+        "register",
+        &[("RUST_LOG", "trace")],
+        Duration::from_secs(60),
+    )
+    .await;
+
+    assert_eq!(
+        done.status.code(),
+        Some(2),
+        "exit code; stderr:\n{}",
+        done.stderr
+    );
+    for (stream, text) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
+        assert!(
+            !text.contains(WRONG_TOKEN),
+            "the wrong token is printed on {stream}:\n{text}"
+        );
+    }
+    let errors: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("nimbus-bot: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line; stderr:\n{}", done.stderr);
+    assert_eq!(
+        done.stderr.lines().rfind(|l| !l.trim().is_empty()),
+        Some(errors[0]),
+        "the error is the last thing printed"
+    );
+    assert!(
+        errors[0].contains("token") && errors[0].contains("DISCORD_TOKEN"),
+        "actionable: {}",
+        errors[0]
+    );
+    // The bot asked once with the wrong token, got Discord's 401 and stopped there.
+    assert_eq!(standin.requests().len(), 0, "{:?}", standin.requests());
+    assert_eq!(
+        standin.unexpected(),
+        ["GET /oauth2/applications/@me without the bot token"],
+        "one look-up, refused"
+    );
+    assert_eq!(standin.gateway_connections(), 0);
+}
+
+/// A successful `nimbus-bot register` with every log level asked for, as JSON lines: the
+/// token appears nowhere in the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_never_appears_in_logs() {
+    let standin = StandIn::start().await;
+    let (dir, config, token_file) = setup(&standin, TOKEN);
+
+    let done = run_child(
+        dir.path(),
+        &config,
+        &token_file,
+        "register",
+        &[("RUST_LOG", "trace"), ("NIMBUS_LOG_FORMAT", "json")],
+        Duration::from_secs(60),
+    )
+    .await;
+
+    assert!(
+        done.status.success(),
+        "register failed with {}; stderr:\n{}",
+        done.status,
+        done.stderr
+    );
+    let put_path = format!("/applications/{APP_ID}/guilds/{GUILD}/commands");
+    assert!(
+        standin
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path == put_path),
+        "the commands were registered: {:?}",
+        standin.requests()
+    );
+    // The logging asked for is really on: JSON lines on stderr, nimbus-bot's own at any level,
+    // every other crate's (serenity, reqwest, hyper: where secrets travel) at most warnings.
+    let lines: Vec<Value> = done
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("level").is_some())
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "no JSON log lines; stderr:\n{}",
+        done.stderr
+    );
+    for line in &lines {
+        let target = line["target"].as_str().unwrap_or_default();
+        assert!(
+            target.starts_with("nimbus")
+                || matches!(line["level"].as_str(), Some("WARN" | "ERROR")),
+            "a dependency logs below warnings though RUST_LOG asked for trace: {line}"
+        );
+    }
+    for (stream, text) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
+        assert!(
+            !text.contains(TOKEN),
+            "the token is printed on {stream}:\n{text}"
+        );
+    }
+    assert_eq!(
+        standin.unexpected(),
+        Vec::<String>::new(),
+        "unexpected routes"
+    );
+}
+
+/// `nimbus-bot run` with a bank that has a TOML error: exit code 2 with the problem at its
+/// `path:line:col`, before any request to Discord, REST or gateway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_a_broken_bank_before_connecting() {
+    let standin = StandIn::start().await;
+    let (dir, config, token_file) = setup(&standin, TOKEN);
+    let starter = dir.path().join("bank/starter.toml");
+    let mut text = std::fs::read_to_string(&starter).expect("read starter.toml");
+    assert!(text.ends_with('\n'));
+    // An unclosed table header on a new last line.
+    let broken_line = text.lines().count() + 1;
+    text.push_str("[[answer]\n");
+    std::fs::write(&starter, text).expect("break starter.toml");
+
+    let done = run_child(
+        dir.path(),
+        &config,
+        &token_file,
+        "run",
+        &[],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    assert_eq!(
+        done.status.code(),
+        Some(2),
+        "exit code; stderr:\n{}",
+        done.stderr
+    );
+    let located = format!("starter.toml:{broken_line}:");
+    let problem = done
+        .stderr
+        .lines()
+        .find(|l| l.contains(&located))
+        .unwrap_or_else(|| panic!("no `{located}` line; stderr:\n{}", done.stderr));
+    let (position, message) = problem
+        .split_once(": error: ")
+        .unwrap_or_else(|| panic!("not `path:line:col: error: ...`: {problem}"));
+    let column = position.rsplit(':').next().expect("a column");
+    assert!(
+        column.parse::<u32>().is_ok_and(|c| c >= 1) && !message.trim().is_empty(),
+        "not `path:line:col: error: ...`: {problem}"
+    );
+    // Give a connection that should not happen a moment to show up, then check for none.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        standin.requests().len(),
+        0,
+        "REST requests: {:?}",
+        standin.requests()
+    );
+    assert_eq!(standin.unexpected(), Vec::<String>::new());
+    assert_eq!(standin.gateway_connections(), 0, "gateway connections");
+}
+
+/// Kills the child on drop, so a failing test leaves no bot running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `nimbus-bot run` with every log level asked for answers an interaction: neither the bot
+/// token nor the interaction's token (which lets anyone holding it post as the bot for 15
+/// minutes), nor the person's id or question, appears in its output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_logs_no_interaction_token_even_at_trace() {
+    const INTERACTION_TOKEN: &str = "aW50ZXJhY3Rpb24.Zq8Vz3Lm5Xr7Wd2Hs6";
+    const USER: u64 = 987_654_321_012_345_678;
+    const QUESTION: &str = "what is project nimbus";
+    let standin = StandIn::start().await;
+    let (dir, config, token_file) = setup(&standin, TOKEN);
+    let mut text = std::fs::read_to_string(&config).expect("read config");
+    text.push_str("watch_bank = false\n");
+    std::fs::write(&config, text).expect("write config");
+    let (child, _, err_path) = spawn_nimbus(
+        dir.path(),
+        &config,
+        &token_file,
+        "run",
+        &[("RUST_LOG", "trace")],
+        "run",
+    );
+    let mut child = KillOnDrop(child);
+
+    let deadline = std::time::Instant::now() + WAIT;
+    while standin.identify().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot did not identify within {WAIT:?}; stderr:\n{}",
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
+        assert!(
+            child.0.try_wait().expect("poll nimbus-bot").is_none(),
+            "nimbus-bot run exited; stderr:\n{}",
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut envelope = interaction(
+        1,
+        2,
+        command_data(
+            "ask",
+            json!([{"name": "question", "type": 3, "value": QUESTION}]),
+        ),
+        member(USER, PLAIN_MEMBER, &[]),
+        "en-US",
+    );
+    envelope["token"] = json!(INTERACTION_TOKEN);
+    standin.inject(envelope);
+    let path = format!("/interactions/8000001/{INTERACTION_TOKEN}/callback");
+    let reply = standin
+        .wait_for("the /ask callback", WAIT, |r| {
+            r.method == "POST" && r.path == path
+        })
+        .await;
+    assert!(
+        visible_text(&reply.body["data"]).contains("Project Nimbus is a $1.2 billion"),
+        "{:#}",
+        reply.body
+    );
+    // Let anything logged after the callback reach the file, then stop the bot.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(child);
+
+    let stderr = std::fs::read_to_string(&err_path).expect("read stderr");
+    assert!(!stderr.is_empty(), "nothing logged");
+    for secret in [TOKEN, INTERACTION_TOKEN, &USER.to_string(), QUESTION] {
+        assert!(
+            !stderr.contains(secret),
+            "`{secret}` is in the log at RUST_LOG=trace:\n{stderr}"
+        );
+    }
     assert_eq!(
         standin.unexpected(),
         Vec::<String>::new(),

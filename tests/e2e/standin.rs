@@ -3,6 +3,7 @@
 //! Like a strict mock it records every REST request and answers only the routes the bot is
 //! expected to use; anything else is recorded as unexpected and fails the test.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,7 @@ pub struct StandIn {
     requests: Arc<Mutex<Vec<Recorded>>>,
     unexpected: Arc<Mutex<Vec<String>>>,
     identify: Arc<Mutex<Option<Value>>>,
+    connections: Arc<AtomicUsize>,
     events: mpsc::UnboundedSender<Value>,
     server: Arc<tiny_http::Server>,
 }
@@ -95,6 +97,7 @@ impl StandIn {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let unexpected = Arc::new(Mutex::new(Vec::new()));
         let identify = Arc::new(Mutex::new(None));
+        let connections = Arc::new(AtomicUsize::new(0));
         let (events, events_rx) = mpsc::unbounded_channel();
 
         {
@@ -112,6 +115,7 @@ impl StandIn {
             listener,
             events_rx,
             Arc::clone(&identify),
+            Arc::clone(&connections),
             gateway_url.clone(),
         ));
         StandIn {
@@ -120,6 +124,7 @@ impl StandIn {
             requests,
             unexpected,
             identify,
+            connections,
             events,
             server,
         }
@@ -135,7 +140,8 @@ impl StandIn {
         self.requests.lock().expect("lock").clone()
     }
 
-    /// Requests to routes the bot should never call.
+    /// Requests to routes the bot should never call, and requests to known routes without the
+    /// bot token (answered 401 with Discord's body, as Discord does for a token it does not know).
     pub fn unexpected(&self) -> Vec<String> {
         self.unexpected.lock().expect("lock").clone()
     }
@@ -143,6 +149,11 @@ impl StandIn {
     /// The IDENTIFY payload the bot sent, once it has.
     pub fn identify(&self) -> Option<Value> {
         self.identify.lock().expect("lock").clone()
+    }
+
+    /// How many TCP connections the gateway accepted (whether or not they became websockets).
+    pub fn gateway_connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Waits (at most `timeout`) for a request matching `pred` and returns it.
@@ -281,10 +292,12 @@ async fn gateway(
     listener: TcpListener,
     events: mpsc::UnboundedReceiver<Value>,
     identify: Arc<Mutex<Option<Value>>>,
+    connections: Arc<AtomicUsize>,
     gateway_url: String,
 ) {
     let events = Arc::new(tokio::sync::Mutex::new(events));
     while let Ok((stream, _)) = listener.accept().await {
+        connections.fetch_add(1, Ordering::SeqCst);
         let events = Arc::clone(&events);
         let identify = Arc::clone(&identify);
         let gateway_url = gateway_url.clone();
