@@ -62,6 +62,10 @@ const BM25_B: f32 = 0.75;
 const FUZZY_WEIGHT: f32 = 0.8;
 /// How much of the question the best answer must explain before the bot answers.
 const MIN_COVERAGE: f32 = 0.6;
+/// Without a rare title word, this share of the question must be in the answer's title,
+/// aliases, tags or people: "who is the CEO of Google" shares words with many bodies, but no
+/// answer is about that.
+const MIN_STRONG_SHARE: f32 = 0.6;
 /// Coverage enough when the answer's title, aliases or tags hold a rare word of the question.
 const MIN_COVERAGE_DISTINCTIVE: f32 = 0.45;
 /// A word is rare when its idf is at least this share of the highest possible idf.
@@ -74,14 +78,12 @@ const COVERAGE_IDF_SHARE: f32 = 1.0;
 const MIN_SUGGEST_COVERAGE: f32 = 0.45;
 
 /// How a candidate answer is tied to the question through its strong fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Anchor {
-    /// No word of the question is in its title, aliases, tags or people.
-    None,
-    /// Only common words are.
-    Common,
-    /// A rare word is.
-    Distinctive,
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Anchor {
+    /// Share of the question's weight found in its title, aliases, tags or people.
+    strong_share: f32,
+    /// Whether a rare word of the question is among them.
+    distinctive: bool,
 }
 
 #[derive(Debug, Default)]
@@ -244,23 +246,44 @@ impl Index {
         }
         let answer = ranked
             .first()
-            .filter(|top| match self.anchor(&query, top.doc) {
-                Anchor::None => false,
-                Anchor::Common => top.coverage >= MIN_COVERAGE,
-                Anchor::Distinctive => top.coverage >= MIN_COVERAGE_DISTINCTIVE,
+            .filter(|top| {
+                let anchor = self.anchor(&query, top.doc);
+                if anchor.distinctive {
+                    top.coverage >= MIN_COVERAGE_DISTINCTIVE
+                } else {
+                    top.coverage >= MIN_COVERAGE && anchor.strong_share >= MIN_STRONG_SHARE
+                }
             })
             .map(|top| top.doc);
         Outcome { answer, ranked }
     }
 
     /// The words of a question with the index terms each stands for, looked up once.
+    ///
+    /// Coverage weighs words by how telling they are, but within a narrow band: a word the bank
+    /// has never seen must outweigh a common one (off-topic questions are mostly such words),
+    /// yet one unknown word in a long, clearly on-topic question must not sink it.
     fn query(&self, text: &str) -> Vec<QueryWord> {
+        let max_idf = bm25_idf(self.docs as f32, 0.5);
+        let telling = |idf: f32| 1.0 + COVERAGE_IDF_SHARE * idf / max_idf;
+        let mut seen = HashSet::new();
         self.analyzer
             .terms_with_words(text)
             .into_iter()
+            // A word asked twice is still one word of the question.
+            .filter(|(term, _)| seen.insert(term.clone()))
             .map(|(term, word)| {
                 let matches = self.lookup(&term, &word);
-                QueryWord { term, matches }
+                let weight = matches
+                    .iter()
+                    .map(|&(t, _)| telling(self.idf[t as usize]))
+                    .reduce(f32::max)
+                    .unwrap_or(UNKNOWN_WORD_WEIGHT);
+                QueryWord {
+                    term,
+                    matches,
+                    weight,
+                }
             })
             .collect()
     }
@@ -270,34 +293,19 @@ impl Index {
         if query.is_empty() || self.docs == 0 {
             return Vec::new();
         }
-        // Coverage weighs words by how telling they are, but within a narrow band: a word the
-        // bank has never seen must outweigh a common one (off-topic questions are mostly such
-        // words), yet one unknown word in a long, clearly on-topic question must not sink it.
-        let max_idf = bm25_idf(self.docs as f32, 0.5);
-        let telling = |idf: f32| 1.0 + COVERAGE_IDF_SHARE * idf / max_idf;
-        let unknown_weight = UNKNOWN_WORD_WEIGHT;
         let mut total_weight = 0.0;
         let mut seen_terms: HashSet<u32> = HashSet::new();
-        let mut seen_words: HashSet<&str> = HashSet::new();
+        // Typo corrections of two words can meet at one term: it scores once.
         let words: Vec<(f32, Vec<(u32, f32)>)> = query
             .iter()
-            // A word asked twice is still one word of the question.
-            .filter(|w| seen_words.insert(w.term.as_str()))
             .map(|w| {
-                let matches: Vec<(u32, f32)> = w
+                let matches = w
                     .matches
                     .iter()
                     .copied()
                     .filter(|&(t, _)| seen_terms.insert(t))
                     .collect();
-                let weight = matches
-                    .iter()
-                    .map(|&(t, _)| telling(self.idf[t as usize]))
-                    .fold(None, |acc: Option<f32>, x| {
-                        Some(acc.map_or(x, |a| a.max(x)))
-                    })
-                    .unwrap_or(unknown_weight);
-                (weight, matches)
+                (w.weight, matches)
             })
             .collect();
         let postings: usize = words
@@ -360,27 +368,34 @@ impl Index {
         ranked
     }
 
-    /// Whether a word of the question hits the document's title, aliases, tags or people, and
-    /// whether that word is rare in the bank: an answer that matches only in passing (in its
-    /// body) is not what was asked, and a rare name in a title is strong evidence.
+    /// How the question is tied to a document through its title, aliases, tags and quoted
+    /// people: the share of the question's weight found there, and whether a rare word is. An
+    /// answer that matches only in passing (in its body) is not what was asked, and a rare name
+    /// in a title is strong evidence.
     fn anchor(&self, query: &[QueryWord], doc: usize) -> Anchor {
         let distinctive_idf = DISTINCTIVE_IDF_SHARE * bm25_idf(self.docs as f32, 0.5);
-        let mut best = Anchor::None;
+        let total: f32 = query.iter().map(|w| w.weight).sum();
+        let mut anchor = Anchor {
+            strong_share: 0.0,
+            distinctive: false,
+        };
         for word in query {
+            let mut best = 0.0f32;
             for &(id, factor) in &word.matches {
                 let postings = &self.postings[id as usize];
                 let strong = postings
                     .binary_search_by_key(&(doc as u32), |p| p.doc)
                     .is_ok_and(|i| postings[i].strong);
                 if strong {
-                    if factor >= 1.0 && self.idf[id as usize] >= distinctive_idf {
-                        return Anchor::Distinctive;
-                    }
-                    best = Anchor::Common;
+                    best = best.max(factor);
+                    anchor.distinctive |= factor >= 1.0 && self.idf[id as usize] >= distinctive_idf;
                 }
             }
+            if total > 0.0 {
+                anchor.strong_share += word.weight * best / total;
+            }
         }
-        best
+        anchor
     }
 
     /// The question's key with each unknown word replaced by its closest spelling in the bank,
@@ -500,6 +515,8 @@ struct QueryWord {
     term: String,
     /// Index terms with their weight: the word itself (1.0) or its typo corrections.
     matches: Vec<(u32, f32)>,
+    /// How much the word counts towards coverage (see [`Index::query`]).
+    weight: f32,
 }
 
 /// Score and coverage per document while a question is ranked.
