@@ -194,7 +194,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
     let reply = commands::dispatch(bank, &request);
     let text = reply.to_text();
     if !json {
-        println!("{text}");
+        say(&text);
         return Ok(0);
     }
     let result = commands::ask(bank, question);
@@ -234,7 +234,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         "sources": sources,
         "suggestions": result.suggestions,
     });
-    println!("{value}");
+    say(&value.to_string());
     Ok(0)
 }
 
@@ -251,14 +251,19 @@ fn complete(bank: &Bank, lang: Option<String>, json: bool, partial: &str) -> Res
         },
     );
     if json {
-        println!(
-            "{}",
-            serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into())
-        );
+        say(&serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into()));
     } else {
-        for c in choices {
-            println!("{}\t{}", c.value, c.name);
-        }
+        let lines: Vec<String> = choices
+            .iter()
+            .map(|c| format!("{}\t{}", c.value, c.name))
+            .collect();
+        say(&lines.join("\n"));
     }
     Ok(0)
+}
+
+/// Prints a line to stdout. A closed pipe (`nimbus-bot ask … | head`) is not an error worth a
+/// panic message: the reader has what it wanted.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

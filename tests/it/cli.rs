@@ -103,6 +103,35 @@ fn bad_lang_flag_says_what_is_allowed() {
 }
 
 #[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::Read;
+    let fixture = fixture_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"))
+        .args([
+            "ask",
+            "--bank",
+            fixture.to_str().unwrap(),
+            "what is project nimbus",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close our end of stdout at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[test]
 fn ask_json_contract() {
     let fixture = fixture_dir();
     let o = bot(&[
