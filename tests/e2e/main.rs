@@ -646,22 +646,7 @@ fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf
 async fn register_command_overwrites_the_whole_set() {
     let spec = spec::Spec::load();
     let standin = StandIn::start().await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
-        &dir.path().join("bank"),
-    );
-    let token_file = dir.path().join("discord-token");
-    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token file");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\nguild_ids = [{GUILD}]\n",
-            standin.api_base
-        ),
-    )
-    .expect("write config");
+    let (dir, config, token_file) = setup(&standin, TOKEN);
     let state = dir.path().join(".nimbus-bot-commands");
     assert!(!state.exists());
 
