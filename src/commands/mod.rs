@@ -361,11 +361,15 @@ pub fn find_quotes<'b>(
 /// 100 characters, best first.
 pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
     const MAX: usize = 25;
-    let lang = bank.resolve_language(
-        req.lang.as_deref(),
-        req.guild_lang.as_deref(),
-        req.locale.as_deref(),
-    );
+    // As for questions: what is being typed says which language the person reads.
+    let lang = req
+        .lang
+        .as_deref()
+        .and_then(|code| bank.language(code))
+        .or_else(|| bank.language_of_text(&req.partial))
+        .unwrap_or_else(|| {
+            bank.resolve_language(None, req.guild_lang.as_deref(), req.locale.as_deref())
+        });
     let title = |a: &Answer| {
         a.title
             .get(&lang.code)

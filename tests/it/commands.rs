@@ -280,6 +280,9 @@ fn autocomplete_limits_and_order() {
             "{c:?}"
         );
     }
+    // Typing in Arabic lists Arabic titles without a lang option.
+    let typed = autocomplete(&bank, &ac("topic", "name", "رسالة", None));
+    assert_eq!(typed[0].name, "رسالة عاملي غوغل وأمازون (أكتوبر 2021)");
     let speakers = autocomplete(&bank, &ac("quote", "speaker", "pan", None));
     assert_eq!(speakers.len(), 1);
     assert_eq!(speakers[0].name, "Aly Panjwani");
