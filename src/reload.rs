@@ -240,7 +240,6 @@ name = "English"
 locales = ["en-US", "en-GB"]
 [language.strings]
 sources = "Sources"
-quotes = "Quotes"
 translation_label = "Translation"
 not_sure = "I'm not sure."
 suggestions = "Did you mean:"

@@ -172,8 +172,6 @@ pub enum Direction {
 pub struct Strings {
     /// Heading of the sources block.
     pub sources: String,
-    /// Heading of the quotes block.
-    pub quotes: String,
     /// Label put before the bank's translation of a quote.
     pub translation_label: String,
     /// "I'm not sure" reply when nothing matches well enough.
