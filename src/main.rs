@@ -191,13 +191,12 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         question: question.to_string(),
     });
     request.lang = lang.clone();
-    let reply = commands::dispatch(bank, &request);
+    let (result, reply) = commands::answer_question(bank, &request, question);
     let text = reply.to_text();
     if !json {
         say(&text);
         return Ok(0);
     }
-    let result = commands::ask(bank, question);
     let language = commands::reply_language(bank, &request);
     let answer = result.entry.as_deref().and_then(|id| bank.answer(id));
     let sources: Vec<serde_json::Value> = answer
@@ -218,13 +217,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
                 .collect()
         })
         .unwrap_or_default();
-    let title = answer.map(|a| {
-        a.title
-            .get(&language.code)
-            .or_else(|| a.title.values().next())
-            .cloned()
-            .unwrap_or_default()
-    });
+    let title = answer.map(|a| bank.text_in(&a.title, &language.code).0);
     let value = serde_json::json!({
         "answered": answer.is_some(),
         "entry": result.entry,

@@ -102,18 +102,6 @@ pub struct Frame<'a> {
     pub shared_by: Option<&'a str>,
 }
 
-/// Text in the reply language, or in the bank default with a note that it is a fallback.
-fn pick<'t>(bank: &Bank, texts: &'t crate::bank::Texts, lang: &Language) -> (&'t str, bool) {
-    if let Some(text) = texts.get(&lang.code) {
-        return (text, false);
-    }
-    let fallback = texts
-        .get(&bank.default_language().code)
-        .or_else(|| texts.values().next())
-        .map_or("", String::as_str);
-    (fallback, true)
-}
-
 fn confidence_word(lang: &Language, c: Confidence) -> &str {
     match c {
         Confidence::High => &lang.strings.confidence_high,
@@ -185,7 +173,7 @@ fn pack_lines(lines: &[String], max: usize) -> Vec<String> {
 /// "Speaker — role" in the reply language.
 pub fn speaker_line(bank: &Bank, quote: &Quote, lang: &Language) -> String {
     let speaker = quote.speaker_in(&lang.code);
-    let (role, _) = pick(bank, &quote.role, lang);
+    let (role, _) = bank.text_in(&quote.role, &lang.code);
     if role.is_empty() {
         neutralize_mentions(speaker)
     } else {
@@ -302,8 +290,8 @@ fn hold_total(reply: &mut Reply) {
 /// An answer with its quotes and sources.
 pub fn answer(bank: &Bank, answer: &Answer, frame: &Frame) -> Reply {
     let lang = frame.lang;
-    let (title, _) = pick(bank, &answer.title, lang);
-    let (body, fell_back) = pick(bank, &answer.body, lang);
+    let (title, _) = bank.text_in(&answer.title, &lang.code);
+    let (body, fell_back) = bank.text_in(&answer.body, &lang.code);
     let mut description = neutralize_mentions(body);
     if fell_back {
         description = format!("*{}*\n\n{description}", lang.strings.fallback_language);
@@ -370,7 +358,7 @@ pub fn sources(bank: &Bank, answer: Option<&Answer>, frame: &Frame) -> Reply {
     let lang = frame.lang;
     let (title, mut list): (String, Vec<&Source>) = match answer {
         Some(a) => {
-            let (t, _) = pick(bank, &a.title, lang);
+            let (t, _) = bank.text_in(&a.title, &lang.code);
             (
                 format!("{}: {}", lang.strings.sources, neutralize_mentions(t)),
                 a.sources.iter().map(|&i| &bank.sources[i]).collect(),
@@ -464,7 +452,7 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
     let lines: Vec<String> = events
         .iter()
         .map(|e| {
-            let (text, _) = pick(bank, &e.text, lang);
+            let (text, _) = bank.text_in(&e.text, &lang.code);
             let cite = e
                 .sources
                 .first()
@@ -497,14 +485,14 @@ pub fn not_sure(bank: &Bank, suggestions: &[&Answer], lang: &Language) -> Reply 
         description.push_str("\n\n");
         description.push_str(&lang.strings.suggestions);
         for a in suggestions {
-            let (t, _) = pick(bank, &a.title, lang);
+            let (t, _) = bank.text_in(&a.title, &lang.code);
             description.push_str(&format!("\n• {}", neutralize_mentions(t)));
         }
     }
     let buttons = suggestions
         .iter()
         .map(|a| {
-            let (t, _) = pick(bank, &a.title, lang);
+            let (t, _) = bank.text_in(&a.title, &lang.code);
             Button {
                 custom_id: Action::Show {
                     answer: a.id.clone(),

@@ -230,6 +230,19 @@ impl Bank {
         self.languages.iter().find(|l| l.code == code)
     }
 
+    /// A per-language text in `lang`, else in the bank default (then any language), and
+    /// whether it fell back. Rendering, autocomplete and `ask --json` all pick titles this way.
+    pub fn text_in<'t>(&self, texts: &'t Texts, lang: &str) -> (&'t str, bool) {
+        if let Some(text) = texts.get(lang) {
+            return (text, false);
+        }
+        let fallback = texts
+            .get(&self.default_language().code)
+            .or_else(|| texts.values().next())
+            .map_or("", String::as_str);
+        (fallback, true)
+    }
+
     /// (name, code) pairs for the `lang` option.
     pub fn language_choices(&self) -> Vec<(String, String)> {
         self.languages

@@ -210,16 +210,8 @@ pub fn reply_language<'b>(bank: &'b Bank, req: &Request) -> &'b crate::bank::Lan
 /// Answers one request. Pure: the same bank and request give the same reply (except that
 /// `/quote` with several matches picks one at random).
 pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
-    let lang = reply_language(bank, req);
-    let visibility = match req.public.unwrap_or(req.public_by_default) {
-        true => Visibility::Public,
-        false => Visibility::Ephemeral,
-    };
-    let frame = Frame {
-        lang,
-        visibility,
-        shared_by: None,
-    };
+    let frame = frame_for(bank, req);
+    let lang = frame.lang;
     let not_found = || render::notice(&lang.strings.not_found);
     match &req.command {
         Command::Ask { question } => ask_reply(bank, question, &frame),
@@ -249,8 +241,31 @@ pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
     }
 }
 
+/// The language and visibility a request is answered with.
+fn frame_for<'b>(bank: &'b Bank, req: &Request) -> Frame<'b> {
+    Frame {
+        lang: reply_language(bank, req),
+        visibility: match req.public.unwrap_or(req.public_by_default) {
+            true => Visibility::Public,
+            false => Visibility::Ephemeral,
+        },
+        shared_by: None,
+    }
+}
+
 fn ask_reply(bank: &Bank, question: &str, frame: &Frame) -> Reply {
+    render_ask(bank, &ask(bank, question), frame)
+}
+
+/// Answers an `/ask` request, returning what search found with the reply, so that a caller
+/// needing both (`nimbus-bot ask --json`) searches once.
+pub fn answer_question(bank: &Bank, req: &Request, question: &str) -> (AskResult, Reply) {
     let result = ask(bank, question);
+    let reply = render_ask(bank, &result, &frame_for(bank, req));
+    (result, reply)
+}
+
+fn render_ask(bank: &Bank, result: &AskResult, frame: &Frame) -> Reply {
     match result.entry.as_deref().and_then(|id| bank.answer(id)) {
         Some(answer) => render::answer(bank, answer, frame),
         None => {
@@ -370,13 +385,9 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
         .unwrap_or_else(|| {
             bank.resolve_language(None, req.guild_lang.as_deref(), req.locale.as_deref())
         });
-    let title = |a: &Answer| {
-        a.title
-            .get(&lang.code)
-            .or_else(|| a.title.get(&bank.default_language().code))
-            .or_else(|| a.title.values().next())
-            .cloned()
-            .unwrap_or_else(|| a.id.clone())
+    let title = |a: &Answer| match bank.text_in(&a.title, &lang.code).0 {
+        "" => a.id.clone(),
+        title => title.to_string(),
     };
     match (req.command.as_str(), req.option.as_str()) {
         ("quote", "about") => {
