@@ -19,6 +19,9 @@ pub struct Config {
     pub default_language: Option<String>,
     /// `check` warns about answers whose `reviewed` date is older than this many days.
     pub stale_after_days: u32,
+    /// The bot's own files (registration fingerprint, gap log, edit history); relative paths
+    /// are taken from the config file's folder. `NIMBUS_STATE_DIR` overrides it.
+    pub state_dir: PathBuf,
     /// The Discord bot's settings.
     pub discord: DiscordConfig,
 }
@@ -71,6 +74,7 @@ impl Default for Config {
             bank: PathBuf::from("responses"),
             default_language: None,
             stale_after_days: 365,
+            state_dir: PathBuf::from(".nimbus-state"),
             discord: DiscordConfig::default(),
         }
     }
@@ -92,6 +96,13 @@ impl Default for DiscordConfig {
             watch_bank: true,
             guilds: BTreeMap::new(),
         }
+    }
+}
+
+impl Config {
+    /// The state folder (see [`crate::state`]).
+    pub fn state(&self) -> crate::state::StateDir {
+        crate::state::StateDir::new(&self.state_dir)
     }
 }
 
@@ -136,10 +147,16 @@ impl Config {
         };
         let mut config = Config::parse(&text)
             .map_err(|message| ConfigError(format!("{}:{message}", path.display())))?;
-        if config.bank.is_relative() {
-            if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent() {
+            if config.bank.is_relative() {
                 config.bank = dir.join(&config.bank);
             }
+            if config.state_dir.is_relative() {
+                config.state_dir = dir.join(&config.state_dir);
+            }
+        }
+        if let Some(dir) = std::env::var_os(crate::state::STATE_DIR_ENV).filter(|d| !d.is_empty()) {
+            config.state_dir = PathBuf::from(dir);
         }
         Ok(config)
     }

@@ -12,4 +12,5 @@ pub mod reload;
 pub mod render;
 pub mod reply;
 pub mod search;
+pub mod state;
 pub mod text;

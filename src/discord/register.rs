@@ -132,15 +132,10 @@ pub fn fingerprint(commands: &[CreateCommand], scope: &Scope, application_id: u6
     format!("{hash:016x}")
 }
 
-/// The state file remembering the last registered set: `.nimbus-bot-commands` in the folder
-/// that holds the bank folder (normally the config file's folder), outside the watched bank.
+/// The state file remembering the last registered set: `commands.fingerprint` in the state
+/// folder, outside the watched bank.
 pub fn state_path(config: &Config) -> PathBuf {
-    let parent = config
-        .bank
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(".nimbus-bot-commands")
+    config.state().commands_fingerprint()
 }
 
 /// What registration did.
@@ -182,7 +177,12 @@ pub async fn register_commands(
         }
     }
     tracing::info!(target: "nimbus::discord", scope = %scope.describe(), count = specs.len(), "commands registered");
-    if let Err(error) = std::fs::write(state, format!("{hash}\n")) {
+    let written = match state.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
+        _ => Ok(()),
+    }
+    .and_then(|()| std::fs::write(state, format!("{hash}\n")));
+    if let Err(error) = written {
         // Not fatal: the next start simply registers again.
         tracing::warn!(target: "nimbus::discord", path = %state.display(), %error, "cannot write registration state");
     }
@@ -395,19 +395,14 @@ mod tests {
     }
 
     #[test]
-    fn state_file_sits_beside_the_bank_folder() {
+    fn state_file_sits_in_the_state_folder() {
         let config = Config {
-            bank: PathBuf::from("/srv/nimbus/responses"),
+            state_dir: PathBuf::from("/var/lib/nimbus-bot"),
             ..Config::default()
         };
         assert_eq!(
             state_path(&config),
-            PathBuf::from("/srv/nimbus/.nimbus-bot-commands")
+            PathBuf::from("/var/lib/nimbus-bot/commands.fingerprint")
         );
-        let config = Config {
-            bank: PathBuf::from("responses"),
-            ..Config::default()
-        };
-        assert_eq!(state_path(&config), PathBuf::from("./.nimbus-bot-commands"));
     }
 }

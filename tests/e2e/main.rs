@@ -243,6 +243,7 @@ async fn scenario() {
 
     let mut config = Config {
         bank: bank.clone(),
+        state_dir: dir.path().join(".nimbus-state"),
         ..Config::default()
     };
     config.discord.api_base = Some(standin.api_base.clone());
@@ -455,7 +456,8 @@ async fn scenario() {
 }
 
 fn state_written(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join(".nimbus-bot-commands")).is_ok_and(|s| s.trim().len() == 16)
+    std::fs::read_to_string(dir.join(".nimbus-state/commands.fingerprint"))
+        .is_ok_and(|s| s.trim().len() == 16)
 }
 
 impl Harness {
@@ -640,14 +642,14 @@ fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf
 
 /// `nimbus-bot register`: each run learns the application id, then sends the whole command set
 /// as one bulk overwrite to the configured guild, valid against Discord's spec, and records it
-/// in `.nimbus-bot-commands` beside the bank folder. A second run sends the set again, though
+/// in `.nimbus-state/commands.fingerprint` beside the config file. A second run sends the set again, though
 /// nothing changed: registering is what the person asked for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_command_overwrites_the_whole_set() {
     let spec = spec::Spec::load();
     let standin = StandIn::start().await;
     let (dir, config, token_file) = setup(&standin, TOKEN);
-    let state = dir.path().join(".nimbus-bot-commands");
+    let state = dir.path().join(".nimbus-state/commands.fingerprint");
     assert!(!state.exists());
 
     let expected_routes = [
