@@ -93,8 +93,54 @@ const KINDS: [&str; 6] = ["answer", "quote", "source", "event", "language", "syn
 
 /// Loads and validates the bank in `dir`.
 pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
+    load_with(dir, options, &Overlay::default())
+}
+
+/// Texts that stand in for files of the bank folder, so that a change can be validated as a
+/// whole bank before anything is written: the editor's preview and publish load the folder with
+/// the changed file's would-be text laid over it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overlay {
+    /// Text by path relative to the bank folder (`contract.toml`, `archive/x.txt`).
+    files: std::collections::BTreeMap<PathBuf, String>,
+}
+
+impl Overlay {
+    /// Lays `text` over the file at `relative` (a path inside the bank folder); the file need
+    /// not exist yet.
+    pub fn set(&mut self, relative: impl Into<PathBuf>, text: impl Into<String>) {
+        self.files.insert(relative.into(), text.into());
+    }
+
+    /// The text laid over `path` (a path under `dir`), if any.
+    fn get(&self, dir: &Path, path: &Path) -> Option<&str> {
+        let relative = path.strip_prefix(dir).ok()?;
+        self.files.get(relative).map(String::as_str)
+    }
+
+    /// Reads `path` (under `dir`), or its overlaid text.
+    pub(super) fn read(&self, dir: &Path, path: &Path) -> std::io::Result<String> {
+        match self.get(dir, path) {
+            Some(text) => Ok(text.to_owned()),
+            None => std::fs::read_to_string(path),
+        }
+    }
+}
+
+/// Loads and validates the bank in `dir` as it would be with `overlay`'s texts in place of
+/// (or besides) its files. Nothing is written.
+pub fn load_with(dir: &Path, options: &LoadOptions, overlay: &Overlay) -> Loaded {
     let mut diagnostics = Vec::new();
-    let paths = match toml_files(dir) {
+    let paths = match toml_files(dir).map(|mut paths| {
+        for relative in overlay.files.keys() {
+            let path = dir.join(relative);
+            if path.extension().is_some_and(|e| e == "toml") && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths
+    }) {
         Ok(paths) => paths,
         Err(e) => {
             diagnostics.push(Diagnostic {
@@ -113,7 +159,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
     };
     let mut parsed = Parsed::default();
     for path in paths {
-        match std::fs::read_to_string(&path) {
+        match overlay.read(dir, &path) {
             Ok(text) => {
                 let file = parsed.files.len();
                 parsed.files.push(File { path, text });
@@ -129,7 +175,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
             }),
         }
     }
-    let bank = validate::validate(dir, parsed, options, &mut diagnostics);
+    let bank = validate::validate(dir, parsed, options, overlay, &mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
         bank: if has_errors { None } else { bank },
@@ -139,7 +185,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
 
 /// The bank's `.toml` files, sorted so that reports come in a stable order. Names starting
 /// with `.` are skipped (editor swap files, `.git`).
-fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     let meta = std::fs::metadata(dir)?;
@@ -322,7 +368,7 @@ fn field_hint(message: &str) -> Option<String> {
 }
 
 /// The closest allowed word to a misspelt one, if it is close.
-pub(super) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
         .map(|a| (strsim::damerau_levenshtein(word, a), *a))

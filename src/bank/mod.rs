@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 pub use diagnostic::{line_col, Diagnostic, Severity};
-pub use load::{load, LoadOptions, Loaded};
+pub use load::{load, load_with, LoadOptions, Loaded, Overlay};
+pub(crate) use load::{suggest, toml_files};
+pub use validate::{
+    fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_ID_LEN, MAX_LINE, MAX_QUOTE_FIELD, MAX_TITLE,
+};
 pub use raw::{Confidence, Direction, Strings};
 
 use crate::search::Index;

@@ -8,7 +8,7 @@ use std::path::{Component, Path};
 use serde_spanned::Spanned;
 
 use super::diagnostic::{line_col, Diagnostic, Severity};
-use super::load::{suggest, LoadOptions, Parsed};
+use super::load::{suggest, LoadOptions, Overlay, Parsed};
 use super::raw;
 use super::{Answer, Bank, EntryRef, Event, Language, Localized, Quote, Source, Texts};
 use crate::search::{Analyzer, Document, Index};
@@ -138,6 +138,7 @@ pub(super) fn validate(
     dir: &Path,
     parsed: Parsed,
     options: &LoadOptions,
+    overlay: &Overlay,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Bank> {
     let mut r = Reporter {
@@ -378,7 +379,7 @@ pub(super) fn validate(
         let archive = v
             .archive
             .as_ref()
-            .and_then(|a| read_archive(&mut r, s.file, dir, a));
+            .and_then(|a| read_archive(&mut r, s.file, dir, overlay, a));
         archives.push(archive);
         sources.push(Source {
             id: v.id.get_ref().clone(),
@@ -877,6 +878,7 @@ fn read_archive(
     r: &mut Reporter,
     file: usize,
     dir: &Path,
+    overlay: &Overlay,
     archive: &Spanned<String>,
 ) -> Option<String> {
     let rel = Path::new(archive.get_ref());
@@ -893,7 +895,7 @@ fn read_archive(
         );
         return None;
     }
-    match std::fs::read_to_string(dir.join(rel)) {
+    match overlay.read(dir, &dir.join(rel)) {
         Ok(text) => Some(text),
         Err(e) => {
             r.error_hint(
