@@ -81,6 +81,8 @@ pub struct Record {
     pub file: PathBuf,
     /// Every file written, relative to the bank folder.
     pub files: Vec<PathBuf>,
+    /// Whether those files held changes nobody had committed before this one was written.
+    pub uncommitted: bool,
     /// The entry's text before (an archive's text, for an archive change), if it existed.
     pub before: Option<String>,
     /// The entry's text after, if it still exists.
@@ -395,14 +397,9 @@ pub fn subject(record: &Record) -> String {
 
 fn commit(dir: &Path, record: &Record) -> Result<String, String> {
     let names: Vec<String> = record.files.iter().map(|f| slash(f)).collect();
-    let dirty = {
-        let mut args = vec!["status", "--porcelain", "--"];
-        args.extend(names.iter().map(String::as_str));
-        git(dir, &args, &[]).is_ok_and(|out| !out.trim().is_empty())
-    };
     let mut message = subject(record);
     message.push_str("\n\n");
-    if dirty {
+    if record.uncommitted {
         message.push_str(
             "Written from Discord. The files may also hold changes made by hand and not yet committed; they are part of this commit.\n\n",
         );
@@ -567,6 +564,7 @@ mod tests {
             approved_by: None,
             file: "contract.toml".into(),
             files: vec!["contract.toml".into()],
+            uncommitted: false,
             before: before.map(str::to_owned),
             after: after.map(str::to_owned),
             reverts: None,

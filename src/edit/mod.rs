@@ -205,6 +205,72 @@ pub struct FormState {
     pub typed: Option<Vec<String>>,
 }
 
+impl FormState {
+    /// The values that differ from what the form showed when it opened (for a new entry:
+    /// every value given), or every problem with what was typed.
+    pub fn changes(&self) -> Result<Vec<(Slot, SlotValue)>, Vec<String>> {
+        let typed = self
+            .typed
+            .as_ref()
+            .ok_or_else(|| vec!["the form has not been submitted".to_owned()])?;
+        let mut problems = Vec::new();
+        let mut changes: Vec<(Slot, SlotValue)> = Vec::new();
+        for ((field, now), before) in self.fields.iter().zip(typed).zip(&self.prefill) {
+            if let Some(c) = form::control_character(now) {
+                problems.push(format!(
+                    "{}: holds an invisible control character (U+{:04X})",
+                    field.label,
+                    u32::from(c)
+                ));
+                continue;
+            }
+            let len = now.chars().count();
+            if len > field.max {
+                problems.push(format!(
+                    "{}: {len} characters, at most {}",
+                    field.label, field.max
+                ));
+                continue;
+            }
+            match &field.content {
+                Content::Id => {}
+                Content::One(slot) => match (form::parse(*slot, now), form::parse(*slot, before)) {
+                    (Ok(new), Ok(old)) => {
+                        if self.new || !form::same(*slot, &old, &new) {
+                            changes.push((*slot, new));
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => problems.push(format!("{}: {e}", field.label)),
+                },
+                Content::Details(slots) => {
+                    let old = form::parse_details(slots, before).unwrap_or_default();
+                    match form::parse_details(slots, now) {
+                        Ok(new) => {
+                            for (i, value) in new.into_iter().enumerate() {
+                                let Some(value) = value else { continue };
+                                let previous =
+                                    old.get(i).cloned().flatten().unwrap_or(SlotValue::Absent);
+                                if self.new || !form::same(slots[i], &previous, &value) {
+                                    changes.push((slots[i], value));
+                                }
+                            }
+                        }
+                        Err(mut p) => problems.append(&mut p),
+                    }
+                }
+            }
+        }
+        if !self.new && changes.is_empty() && problems.is_empty() {
+            problems.push("nothing changed: every field is as it was".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(changes)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
 /// What a pending change does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -496,6 +562,16 @@ impl Editor {
     /// bank's), pre-filled from its file.
     pub fn open(&self, bank: &Bank, id: &str, lang: Option<&str>) -> Result<Pending, EditError> {
         let files = BankFiles::read(&self.dir)?;
+        Self::open_in(&files, bank, id, lang)
+    }
+
+    /// As [`Editor::open`], from files already read.
+    pub fn open_in(
+        files: &BankFiles,
+        bank: &Bank,
+        id: &str,
+        lang: Option<&str>,
+    ) -> Result<Pending, EditError> {
         let (file, entry) = files
             .find(id)
             .ok_or_else(|| EditError::NotFound(id.to_owned()))?;
@@ -816,6 +892,9 @@ impl Editor {
         if errors > 0 {
             return Err(Refusal::Invalid(problems));
         }
+        let relatives: Vec<PathBuf> = plan.writes.iter().map(|w| w.relative.clone()).collect();
+        // Asked before writing: afterwards every file looks changed.
+        let uncommitted = self.history.uncommitted(&relatives);
         let mut written: Vec<&Write> = Vec::new();
         for w in &plan.writes {
             if let Err(e) = writer::write_atomic(&self.dir.join(&w.relative), &w.after) {
@@ -835,7 +914,8 @@ impl Editor {
             editor,
             approved_by,
             file: plan.file.clone(),
-            files: plan.writes.iter().map(|w| w.relative.clone()).collect(),
+            files: relatives,
+            uncommitted,
             before: plan.entry_before.clone(),
             after: plan.entry_after.clone(),
             reverts: plan.reverts.clone(),
@@ -914,57 +994,10 @@ impl Editor {
     }
 
     fn plan_form(&self, files: &BankFiles, f: &FormState) -> Result<Plan, Vec<String>> {
-        let typed = f
-            .typed
-            .as_ref()
-            .ok_or_else(|| vec!["the form has not been submitted".to_owned()])?;
-        let mut problems = Vec::new();
-        let mut changes: Vec<(Slot, SlotValue)> = Vec::new();
-        for ((field, now), before) in f.fields.iter().zip(typed).zip(&f.prefill) {
-            if let Some(c) = form::control_character(now) {
-                problems.push(format!(
-                    "{}: holds an invisible control character (U+{:04X})",
-                    field.label,
-                    u32::from(c)
-                ));
-                continue;
-            }
-            let len = now.chars().count();
-            if len > field.max {
-                problems.push(format!(
-                    "{}: {len} characters, at most {}",
-                    field.label, field.max
-                ));
-                continue;
-            }
-            match &field.content {
-                Content::Id => {}
-                Content::One(slot) => match (form::parse(*slot, now), form::parse(*slot, before)) {
-                    (Ok(new), Ok(old)) => {
-                        if f.new || !form::same(*slot, &old, &new) {
-                            changes.push((*slot, new));
-                        }
-                    }
-                    (Err(e), _) | (_, Err(e)) => problems.push(format!("{}: {e}", field.label)),
-                },
-                Content::Details(slots) => {
-                    let old = form::parse_details(slots, before).unwrap_or_default();
-                    match form::parse_details(slots, now) {
-                        Ok(new) => {
-                            for (i, value) in new.into_iter().enumerate() {
-                                let Some(value) = value else { continue };
-                                let previous =
-                                    old.get(i).cloned().flatten().unwrap_or(SlotValue::Absent);
-                                if f.new || !form::same(slots[i], &previous, &value) {
-                                    changes.push((slots[i], value));
-                                }
-                            }
-                        }
-                        Err(mut p) => problems.append(&mut p),
-                    }
-                }
-            }
-        }
+        let (changes, mut problems) = match f.changes() {
+            Ok(changes) => (changes, Vec::new()),
+            Err(problems) => (Vec::new(), problems),
+        };
         let id = f.id.clone().unwrap_or_default();
         if f.new {
             if id.is_empty() {
@@ -982,8 +1015,6 @@ impl Editor {
                     file.relative.display()
                 ));
             }
-        } else if changes.is_empty() && problems.is_empty() {
-            problems.push("nothing changed: every field is as it was".to_owned());
         }
         if !problems.is_empty() {
             return Err(problems);

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod edit;
 mod normalize;
 mod render;
 mod search_quality;
