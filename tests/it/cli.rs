@@ -31,7 +31,7 @@ fn check_passes_on_the_fixture_with_a_summary_line() {
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(
-        out.starts_with("ok: 4 answers (en 4, ar 4), 2 quotes"),
+        out.starts_with("ok: 4 answers (en 4, ar 4), 4 quotes"),
         "{out}"
     );
 }

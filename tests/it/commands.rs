@@ -214,7 +214,7 @@ fn quote_in_another_language_shows_labelled_translation() {
     req.lang = Some("en".into());
     let text = dispatch(&bank, &req).to_text();
     let original = text
-        .find("> وطالب علي بنجواني")
+        .find("> بالتوقف عن التربح")
         .expect("original text as the quote");
     let label = text
         .find("Translation by the nimbus-bot bank, not the speaker's words")
