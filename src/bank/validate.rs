@@ -642,7 +642,14 @@ pub(super) fn validate(
         if let Some(reviewed) = parse_date(v.reviewed.get_ref()) {
             let age = (options.today - reviewed).whole_days();
             if age > i64::from(options.stale_after_days) {
-                r.warning(a.file, &v.reviewed.span(), format!("answer `{id}` was last reviewed {age} days ago"), format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml)", options.stale_after_days));
+                let hint = format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml); this does not fail `check`", options.stale_after_days);
+                r.at(
+                    a.file,
+                    &v.reviewed.span(),
+                    Severity::Review,
+                    format!("answer `{id}` was last reviewed {age} days ago"),
+                    Some(hint),
+                );
             }
         }
         if v.sources.get_ref().is_empty() {

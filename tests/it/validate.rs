@@ -249,14 +249,19 @@ fn archive_path_may_not_leave_the_bank() {
 }
 
 #[test]
-fn stale_answer_is_a_warning_only() {
+fn stale_answer_is_due_for_review_not_a_warning() {
     let text = answer("").replace("2026-11-01", "2024-01-01");
     let (_dir, diagnostics) = check_with(&text);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     let w = &diagnostics[0];
-    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(w.severity, Severity::Review);
     assert_eq!((w.line, w.col), (4, 12));
     assert!(w.message.contains("last reviewed"), "{w}");
+    assert!(
+        w.to_string()
+            .contains("zz-case.toml:4:12: review: answer `case-answer`"),
+        "{w}"
+    );
 }
 
 #[test]
