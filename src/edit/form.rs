@@ -248,8 +248,13 @@ pub fn fields(shape: Shape, lang: &str, new: bool) -> Vec<Field> {
                     Slot::Text("date"),
                     Slot::Texts("speaker_aliases"),
                     Slot::PerLang("note", Layout::Inline),
+                    // How the words reached the bank (empty: the speaker's own words).
+                    Slot::Text("provenance"),
+                    Slot::Text("spoken_language"),
+                    Slot::Localized("translated_by"),
+                    Slot::Text("original"),
                 ],
-                "Source, date, speaker aliases, note",
+                "Source, date, aliases, note, provenance",
             ));
         }
         Shape::QuoteTranslation => {
@@ -280,6 +285,13 @@ pub fn fields(shape: Shape, lang: &str, new: bool) -> Vec<Field> {
                 true,
                 300,
                 Content::One(Slot::PerLang("note", Layout::Inline)),
+            ));
+            out.push(field(
+                "translated_by",
+                format!("Published translation by ({lang}), if any"),
+                false,
+                300,
+                Content::One(Slot::Localized("translated_by")),
             ));
         }
         Shape::Source => {

@@ -500,3 +500,46 @@ fn typed_text_cannot_escape_the_bank_or_its_toml() {
     assert_eq!(preview.errors, 2, "{:?}", preview.problems);
     assert!(preview.problems[1].contains("did you mean `sources`"), "{:?}", preview.problems);
 }
+
+#[test]
+fn quote_provenance_is_edited_like_any_other_field_and_checked_the_same() {
+    let s = setup();
+    let editor = editor(&s);
+    let bank = live(&s.bank);
+    // The translation form (English, for an Arabic quote) edits who published the translation.
+    let mut pending = editor
+        .open(&bank, "seed-campaign-may-2021", Some("en"))
+        .expect("open");
+    assert_eq!(shown(&pending, "translated_by"), "the Arabic seed article");
+    pending.submit(&typed(&[("translated_by", "the Arabic news article (the seed)")]));
+    let preview = editor.preview(&pending);
+    assert_eq!(preview.errors, 0, "{:?}", preview.problems);
+    publish(&editor, &pending);
+    let files = BankFiles::read(&s.bank).expect("read");
+    let (_, entry) = files.find("seed-campaign-may-2021").expect("entry");
+    assert_eq!(
+        entry.value["translated_by"]["en"].as_str(),
+        Some("the Arabic news article (the seed)")
+    );
+    assert_eq!(entry.value["translated_by"]["ar"].as_str(), Some("المقال العربي"));
+
+    // Its own form shows provenance in the details; a translation with no spoken language is
+    // refused by the same check as in the files.
+    let bank = live(&s.bank);
+    let pending = editor.open(&bank, "seed-campaign-may-2021", None).expect("open");
+    let details = shown(&pending, "details");
+    assert!(details.contains("provenance: translated"), "{details}");
+    assert!(details.contains("original: campaign-bombed"), "{details}");
+    let mut pending = pending;
+    pending.submit(&typed(&[(
+        "details",
+        &details.replace("spoken_language: en", "spoken_language:"),
+    )]));
+    let preview = editor.preview(&pending);
+    assert!(preview.errors > 0, "{:?}", preview.problems);
+    assert!(
+        preview.problems.iter().any(|p| p.contains("spoken_language")),
+        "{:?}",
+        preview.problems
+    );
+}
