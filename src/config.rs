@@ -24,6 +24,48 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// The Discord bot's settings.
     pub discord: DiscordConfig,
+    /// Editing the bank from Discord.
+    pub editing: EditingConfig,
+}
+
+/// How moderators edit the bank from Discord (`/bank edit`, `new`, `archive`, `remove`,
+/// `history`, `revert`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EditingConfig {
+    /// How the history names who made a change: `username`, `id` or `none`. A bank
+    /// repository may be public, and these communities are watched.
+    pub editor_identity: crate::edit::EditorIdentity,
+    /// The two-person rule: Publish makes a proposal that another moderator must approve.
+    pub require_review: bool,
+    /// Where proposals are posted (default: the moderator log channel).
+    pub review_channel: Option<u64>,
+    /// Roles whose members (not moderators) may propose changes but never publish them.
+    pub editor_role_ids: Vec<u64>,
+    /// A draft (a submitted form waiting for Publish) is forgotten after this many minutes
+    /// without use.
+    pub draft_minutes: u64,
+    /// At most this many drafts per person; opening one more forgets their oldest.
+    pub drafts_per_person: usize,
+    /// A proposal nobody approved or rejected expires after this many hours.
+    pub proposal_hours: u64,
+    /// The largest archive text `/bank archive` accepts, in kilobytes (1024 bytes).
+    pub archive_max_kb: usize,
+}
+
+impl Default for EditingConfig {
+    fn default() -> Self {
+        EditingConfig {
+            editor_identity: crate::edit::EditorIdentity::Username,
+            require_review: false,
+            review_channel: None,
+            editor_role_ids: Vec::new(),
+            draft_minutes: 30,
+            drafts_per_person: 5,
+            proposal_hours: 72,
+            archive_max_kb: 256,
+        }
+    }
 }
 
 /// How the Discord bot behaves.
@@ -76,6 +118,7 @@ impl Default for Config {
             stale_after_days: 365,
             state_dir: PathBuf::from(".nimbus-state"),
             discord: DiscordConfig::default(),
+            editing: EditingConfig::default(),
         }
     }
 }

@@ -443,6 +443,11 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
             }
             out
         }
+        // The editing commands pick any entry (or a source) by id.
+        ("bank", "entry") => entry_choices(bank, &req.partial, &lang.code, None, MAX),
+        ("bank", "source") => entry_choices(bank, &req.partial, &lang.code, Some("source"), MAX),
+        // The change to revert comes from the history, which the adapter reads.
+        ("bank", _) => Vec::new(),
         // `/topic name:` and `/sources topic:` both pick an answer.
         _ => bank
             .index
@@ -457,4 +462,50 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
             })
             .collect(),
     }
+}
+
+/// Entries whose id or title contains what is typed, as `kind · id — title` choices, ids that
+/// start with it first; `only` keeps one kind.
+fn entry_choices(
+    bank: &Bank,
+    partial: &str,
+    lang: &str,
+    only: Option<&str>,
+    max: usize,
+) -> Vec<Choice> {
+    let wanted = normalize(partial);
+    let mut all: Vec<(&str, &str, String)> = Vec::new();
+    for a in &bank.answers {
+        all.push(("answer", &a.id, bank.text_in(&a.title, lang).0.to_owned()));
+    }
+    for q in &bank.quotes {
+        let shown = q.translations.get(lang).unwrap_or(&q.text);
+        all.push(("quote", &q.id, format!("{}: {shown}", q.speaker_in(lang))));
+    }
+    for s in &bank.sources {
+        all.push(("source", &s.id, s.title.get(lang).to_owned()));
+    }
+    for e in &bank.events {
+        all.push(("event", &e.id, bank.text_in(&e.text, lang).0.to_owned()));
+    }
+    let mut matches: Vec<(bool, Choice)> = all
+        .into_iter()
+        .filter(|(kind, _, _)| only.is_none_or(|o| o == *kind))
+        .filter_map(|(kind, id, title)| {
+            let by_id = id.contains(partial.trim());
+            if !(wanted.is_empty() || by_id || normalize(&title).contains(&wanted)) {
+                return None;
+            }
+            Some((
+                !id.starts_with(partial.trim()),
+                Choice {
+                    name: render::fit(&format!("{kind} · {id} — {title}"), limits::CHOICE_NAME),
+                    value: id.to_owned(),
+                },
+            ))
+        })
+        .collect();
+    // Stable: within each group the bank's order stays.
+    matches.sort_by_key(|(later, _)| *later);
+    matches.into_iter().take(max).map(|(_, c)| c).collect()
 }

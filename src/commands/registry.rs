@@ -24,6 +24,8 @@ pub enum OptionKind {
     Boolean,
     /// A string from a fixed list of (shown name, value) pairs.
     Choice(Vec<(String, String)>),
+    /// A file the person attaches.
+    Attachment,
 }
 
 /// One option of a command.
@@ -86,6 +88,21 @@ fn text(
             max_length: Some(if autocomplete { 100 } else { 300 }),
         },
         required,
+    }
+}
+
+/// The `entry` option of the editing commands: any id, from a list as you type.
+fn entry_option(description: &'static str) -> OptionSpec {
+    text("entry", description, true, true)
+}
+
+/// The language of the texts a form shows.
+fn edit_lang(languages: &[(String, String)]) -> OptionSpec {
+    OptionSpec {
+        name: "lang",
+        description: "Language of the texts in the form (default: the bank's)",
+        kind: OptionKind::Choice(languages.to_vec()),
+        required: false,
     }
 }
 
@@ -172,6 +189,72 @@ pub fn registry(languages: &[(String, String)]) -> Vec<CommandSpec> {
                     name: "reload",
                     description: "Load and check the bank now; keep the old one if it is broken",
                     options: vec![],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "edit",
+                    description: "Edit an entry in a form, preview it, then publish it",
+                    options: vec![entry_option("The answer, quote, source or event to edit"), edit_lang(languages)],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "new",
+                    description: "Write a new entry in a form, preview it, then publish it",
+                    options: vec![
+                        OptionSpec {
+                            name: "kind",
+                            description: "What to add",
+                            kind: OptionKind::Choice(
+                                ["answer", "quote", "source", "event"]
+                                    .iter()
+                                    .map(|k| ((*k).to_owned(), (*k).to_owned()))
+                                    .collect(),
+                            ),
+                            required: true,
+                        },
+                        edit_lang(languages),
+                    ],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "archive",
+                    description: "Attach or replace a source's archive text (a plain UTF-8 .txt file)",
+                    options: vec![
+                        text("source", "The source whose archive text this is", true, true),
+                        OptionSpec {
+                            name: "file",
+                            description: "The text of the page, as a plain UTF-8 .txt file",
+                            kind: OptionKind::Attachment,
+                            required: true,
+                        },
+                    ],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "remove",
+                    description: "Remove an entry that nothing refers to (asks to confirm)",
+                    options: vec![entry_option("The entry to remove")],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "history",
+                    description: "The last changes made to an entry, when and by whom",
+                    options: vec![entry_option("The entry")],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
+                    name: "revert",
+                    description: "Put an entry back as it was before one of its changes",
+                    options: vec![
+                        entry_option("The entry"),
+                        text("change", "The change to undo", true, true),
+                    ],
                     subcommands: vec![],
                     permission: Permission::Moderator,
                 },

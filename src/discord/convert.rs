@@ -6,8 +6,9 @@
 
 use serenity::all::{
     ButtonStyle as SerenityButtonStyle, CommandDataOption, CommandDataOptionValue, CreateActionRow,
-    CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse,
+    CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInputText, CreateInteractionResponseMessage, CreateMessage, CreateModal,
+    EditInteractionResponse, EditMessage, InputTextStyle, UserId,
 };
 
 use crate::commands::{AutocompleteRequest, Command, Request};
@@ -31,6 +32,8 @@ pub enum OptionValue {
     Integer(i64),
     /// A boolean option.
     Boolean(bool),
+    /// An attachment option: the attachment's id, resolved from the interaction's data.
+    Attachment(u64),
 }
 
 /// Where an interaction happened and who made it; what the guild settings depend on.
@@ -77,11 +80,27 @@ pub fn flatten_options(
             CommandDataOptionValue::Boolean(b) => {
                 flat.push((option.name.clone(), OptionValue::Boolean(*b)))
             }
+            CommandDataOptionValue::Attachment(id) => {
+                flat.push((option.name.clone(), OptionValue::Attachment(id.get())))
+            }
             // The registry declares no other option types; anything else is ignored.
             _ => {}
         }
     }
     (subcommand, flat)
+}
+
+/// The text option `name`, if given.
+pub fn option_text(options: &[(String, OptionValue)], name: &str) -> Option<String> {
+    text(options, name)
+}
+
+/// The attachment option `name`, if given: its id.
+pub fn option_attachment(options: &[(String, OptionValue)], name: &str) -> Option<u64> {
+    options.iter().find_map(|(n, v)| match v {
+        OptionValue::Attachment(id) if n == name => Some(*id),
+        _ => None,
+    })
 }
 
 fn text(options: &[(String, OptionValue)], name: &str) -> Option<String> {
@@ -267,6 +286,105 @@ pub fn edit_message(reply: &Reply) -> EditInteractionResponse {
 pub fn channel_message(content: &str) -> CreateMessage {
     CreateMessage::new()
         .content(truncate(content, CONTENT_LIMIT))
+        .allowed_mentions(no_mentions())
+}
+
+/// A reply replacing the message its button sat on (an interaction response of type 7, or
+/// the edit after a type-6 deferral): no ephemeral flag, which an update cannot change.
+pub fn update_message(reply: &Reply) -> CreateInteractionResponseMessage {
+    let mut message = CreateInteractionResponseMessage::new()
+        .embeds(embeds(reply))
+        .components(button_rows(reply))
+        .allowed_mentions(no_mentions());
+    if let Some(content) = &reply.content {
+        message = message.content(truncate(content, CONTENT_LIMIT));
+    }
+    message
+}
+
+/// A modal (an interaction response of type 9) for a form: at most five text inputs, each
+/// pre-filled, with Discord's limits on title, labels, placeholders and lengths applied.
+pub fn modal(custom_id: &str, title: &str, fields: &[(&crate::edit::form::Field, &str)]) -> CreateModal {
+    let rows = fields
+        .iter()
+        .take(5)
+        .map(|(field, value)| {
+            let style = if field.long {
+                InputTextStyle::Paragraph
+            } else {
+                InputTextStyle::Short
+            };
+            let max = u16::try_from(field.max.clamp(1, 4000)).unwrap_or(4000);
+            let mut input = CreateInputText::new(style, truncate(&field.label, 45), field.id)
+                .required(field.required)
+                .max_length(max);
+            if !value.is_empty() {
+                input = input.value(truncate(value, usize::from(max)));
+            }
+            if let Some(placeholder) = &field.placeholder {
+                input = input.placeholder(truncate(placeholder, 100));
+            }
+            CreateActionRow::InputText(input)
+        })
+        .collect();
+    CreateModal::new(custom_id, truncate(title, 45)).components(rows)
+}
+
+/// The (input id, value) pairs of a modal submit's components, read from JSON in either shape
+/// Discord sends: action rows (type 1) holding text inputs (type 4), or label components
+/// (type 18) each wrapping one input. Anything else is skipped.
+pub fn modal_values(components: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(map) => match map.get("type").and_then(serde_json::Value::as_u64) {
+                Some(4) => {
+                    if let (Some(id), Some(value)) = (
+                        map.get("custom_id").and_then(serde_json::Value::as_str),
+                        map.get("value").and_then(serde_json::Value::as_str),
+                    ) {
+                        out.push((id.to_owned(), value.to_owned()));
+                    }
+                }
+                Some(1) => walk(map.get("components").unwrap_or(&serde_json::Value::Null), out),
+                Some(18) => walk(map.get("component").unwrap_or(&serde_json::Value::Null), out),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(components, &mut out);
+    out
+}
+
+/// A channel message for an editor post (moderator log, review channel): mentions off except
+/// the users in `ping` (a proposer being told the outcome), the diff attached when it is long.
+pub fn post_message(post: &crate::edit::reply::Post, ping: &[u64]) -> CreateMessage {
+    let reply = Reply {
+        content: None,
+        embeds: post.embeds.clone(),
+        buttons: post.buttons.clone(),
+        visibility: Visibility::Public,
+    };
+    let mut message = CreateMessage::new()
+        .content(truncate(&post.content, CONTENT_LIMIT))
+        .embeds(embeds(&reply))
+        .components(button_rows(&reply))
+        .allowed_mentions(
+            CreateAllowedMentions::new().users(ping.iter().map(|id| UserId::new(*id))),
+        );
+    if let Some((name, bytes)) = &post.file {
+        message = message.add_file(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    }
+    message
+}
+
+/// An edit of a channel message the bot posted (a proposal that expired), buttons removed.
+pub fn edit_post(content: &str) -> EditMessage {
+    EditMessage::new()
+        .content(truncate(content, CONTENT_LIMIT))
+        .components(Vec::new())
         .allowed_mentions(no_mentions())
 }
 

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant, SystemTime};
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, Http, Interaction,
-    Permissions, Ready,
+    Member, ModalInteraction, Permissions, Ready,
 };
 use serenity::async_trait;
 use tokio::sync::mpsc;
 
 use super::convert::{self, Origin};
+use super::editing::{self, Editing, Standing};
 use super::register::{self, Scope};
 use crate::bank::{Bank, Strings};
 use crate::commands::{self, Action, Command};
@@ -32,6 +33,8 @@ pub struct Shared {
     pub live: Arc<LiveBank>,
     /// The whole configuration (the handler reads `discord` and the bank path).
     pub config: Config,
+    /// Editing the bank from Discord: the editor, drafts and proposals.
+    pub editing: Editing,
     limiter: Mutex<ShareLimiter>,
 }
 
@@ -45,6 +48,7 @@ impl Shared {
             Duration::from_secs(d.user_public_window_secs),
         );
         Shared {
+            editing: Editing::new(&config),
             live,
             config,
             limiter: Mutex::new(limiter),
@@ -120,6 +124,7 @@ impl EventHandler for Handler {
             Interaction::Command(command) => self.on_command(&ctx, &command).await,
             Interaction::Autocomplete(command) => self.on_autocomplete(&ctx, &command).await,
             Interaction::Component(component) => self.on_component(&ctx, &component).await,
+            Interaction::Modal(modal) => self.on_modal(&ctx, &modal).await,
             _ => {}
         }
     }
@@ -246,6 +251,43 @@ fn strings_for<'b>(
 }
 
 impl Handler {
+    /// Who is acting, from the interaction's member: checked on every command, modal submit
+    /// and button.
+    fn standing(&self, in_guild: bool, member: Option<&Member>) -> Standing {
+        let (permissions, roles) = match member {
+            Some(member) => (
+                member.permissions,
+                member.roles.iter().map(|r| r.get()).collect::<Vec<_>>(),
+            ),
+            None => (None, Vec::new()),
+        };
+        let in_guild = in_guild && member.is_some();
+        let moderator = is_moderator(
+            in_guild,
+            permissions,
+            &roles,
+            &self.shared.config.discord.moderator_role_ids,
+        );
+        editing::standing(
+            moderator,
+            in_guild,
+            &roles,
+            &self.shared.config.editing.editor_role_ids,
+        )
+    }
+
+    async fn on_modal(&self, ctx: &Context, modal: &ModalInteraction) {
+        let started = Instant::now();
+        let standing = self.standing(modal.guild_id.is_some(), modal.member.as_ref());
+        editing::modal(&self.shared, ctx, modal, standing).await;
+        let outcome = if standing == Standing::Member {
+            "not-allowed"
+        } else {
+            "ok"
+        };
+        self.log("modal", "bank form", outcome, started, modal.user.id.get(), None);
+    }
+
     fn origin_of(guild_id: Option<u64>, locale: &str) -> Origin {
         Origin {
             guild_id,
@@ -323,7 +365,7 @@ impl Handler {
         let config = &self.shared.config.discord;
         if name == "bank" {
             return self
-                .on_bank(ctx, command, subcommand.as_deref(), &origin, &bank, started)
+                .on_bank(ctx, command, subcommand.as_deref(), &options, &origin, &bank, started)
                 .await;
         }
         let request = match convert::command_request(name, &options, &origin, config) {
@@ -376,11 +418,13 @@ impl Handler {
         );
     }
 
+    #[allow(clippy::too_many_arguments)] // reason: one interaction's parts, passed through once
     async fn on_bank(
         &self,
         ctx: &Context,
         command: &CommandInteraction,
         subcommand: Option<&str>,
+        options: &[(String, convert::OptionValue)],
         origin: &Origin,
         bank: &Bank,
         started: Instant,
@@ -388,20 +432,31 @@ impl Handler {
         let config = &self.shared.config.discord;
         let guild_lang = config.guild(origin.guild_id).language;
         let strings = strings_for(bank, None, guild_lang.as_deref(), origin.locale.as_deref());
-        let (permissions, roles) = match &command.member {
-            Some(member) => (
-                member.permissions,
-                member.roles.iter().map(|r| r.get()).collect::<Vec<_>>(),
-            ),
-            None => (None, Vec::new()),
-        };
-        let allowed = is_moderator(
-            command.guild_id.is_some() && command.member.is_some(),
-            permissions,
-            &roles,
-            &config.moderator_role_ids,
+        let standing = self.standing(command.guild_id.is_some(), command.member.as_deref());
+        let editing = matches!(
+            subcommand,
+            Some("edit" | "new" | "archive" | "remove" | "history" | "revert")
         );
+        // Members with an editor role may prepare changes (which become proposals); only
+        // moderators see the status and reload.
+        let allowed = match standing {
+            Standing::Moderator => true,
+            Standing::Editor => editing,
+            Standing::Member => false,
+        };
         let name = format!("bank {}", subcommand.unwrap_or(""));
+        if allowed && editing {
+            editing::command(
+                &self.shared,
+                ctx,
+                command,
+                subcommand.unwrap_or_default(),
+                options,
+            )
+            .await;
+            self.log("command", &name, "ok", started, command.user.id.get(), None);
+            return;
+        }
         if !allowed {
             let reply = Reply::text(strings.not_allowed.clone(), Visibility::Ephemeral);
             self.respond_command(ctx, command, &reply).await;
@@ -516,12 +571,36 @@ impl Handler {
             &self.shared.config.discord,
         );
         let bank = self.shared.live.bank();
+        let standing = self.standing(command.guild_id.is_some(), command.member.as_deref());
+        if request.command == "bank" && standing == Standing::Member {
+            // Entry ids and history are for moderators and editors only.
+            let _ = command
+                .create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new()),
+                )
+                .await;
+            return;
+        }
+        let history_choices = if request.command == "bank" && request.option == "change" {
+            let entry = convert::option_text(&options, "entry").unwrap_or_default();
+            Some(editing::change_choices(&self.shared, entry).await)
+        } else {
+            None
+        };
         let choices = match guarded(|| commands::autocomplete(&bank, &request)) {
             Ok(choices) => choices,
             Err(panic) => {
                 tracing::error!(target: "nimbus::discord", panic = %panic, "autocomplete panicked");
                 Vec::new()
             }
+        };
+        let choices: Vec<commands::Choice> = match history_choices {
+            Some(list) => list
+                .into_iter()
+                .map(|(name, value)| commands::Choice { name, value })
+                .collect(),
+            None => choices,
         };
         let response = choices
             .iter()
@@ -554,6 +633,18 @@ impl Handler {
         let bank = self.shared.live.bank();
         let config = &self.shared.config.discord;
         let custom_id = component.data.custom_id.as_str();
+        if custom_id.starts_with("edit:") {
+            let standing = self.standing(component.guild_id.is_some(), component.member.as_ref());
+            if editing::button(&self.shared, ctx, component, standing).await {
+                let outcome = if standing == Standing::Member {
+                    "not-allowed"
+                } else {
+                    "ok"
+                };
+                self.log("button", "bank edit", outcome, started, component.user.id.get(), None);
+                return;
+            }
+        }
         let Some(action) = Action::parse(custom_id) else {
             // An old button from a previous version of the bot, or a forged id.
             let strings = strings_for(&bank, None, None, origin.locale.as_deref());

@@ -5,6 +5,7 @@
 //! is the same bot as a handle, so tests can drive it against a stand-in Discord.
 
 pub mod convert;
+pub mod editing;
 pub mod handler;
 pub mod register;
 
@@ -367,6 +368,18 @@ pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
         None
     };
 
+    // Proposals that nobody decided on expire; their messages and proposers are told.
+    {
+        let shared = Arc::clone(&shared);
+        let http = Arc::clone(&client.http);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                editing::expire_proposals(&shared, &http).await;
+            }
+        });
+    }
     let task = tokio::spawn(async move { client.start().await });
     Ok(Running {
         shard_manager,

@@ -105,6 +105,7 @@ fn build_option(spec: &OptionSpec) -> CreateCommandOption {
             o
         }
         OptionKind::Boolean => option(CommandOptionType::Boolean),
+        OptionKind::Attachment => option(CommandOptionType::Attachment),
         OptionKind::Choice(choices) => choices
             .iter()
             .fold(option(CommandOptionType::String), |o, (name, value)| {

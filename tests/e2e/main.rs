@@ -3,6 +3,7 @@
 //! the share cooldown, moderator gating and live reloads. Every body the bot sends is checked
 //! against Discord's OpenAPI spec.
 
+mod editing;
 mod spec;
 mod standin;
 
@@ -191,8 +192,19 @@ fn validate_all(spec: &spec::Spec, requests: &[Recorded]) -> usize {
                 spec::assert_valid(&spec.callback, &r.body, &r.path)
             }
             ("PATCH", ["webhooks", ..]) => spec::assert_valid(&spec.edit, &r.body, &r.path),
+            ("POST", ["channels", _, "messages"]) if !r.files.is_empty() => {
+                // A multipart body: payload_json with each file part beside it.
+                let mut body = r.body.clone();
+                for (name, _, bytes) in &r.files {
+                    body[name] = json!(String::from_utf8_lossy(bytes));
+                }
+                spec::assert_valid(&spec.channel_message_multipart, &body, &r.path)
+            }
             ("POST", ["channels", _, "messages"]) => {
                 spec::assert_valid(&spec.channel_message, &r.body, &r.path)
+            }
+            ("PATCH", ["channels", _, "messages", _]) => {
+                spec::assert_valid(&spec.channel_message_edit, &r.body, &r.path)
             }
             ("GET", _) => continue,
             _ => panic!("no schema for {} {}", r.method, r.path),

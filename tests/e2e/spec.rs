@@ -14,6 +14,12 @@ pub struct Spec {
     pub edit: JSONSchema,
     /// `POST /channels/{id}/messages`.
     pub channel_message: JSONSchema,
+    /// `POST /channels/{id}/messages` as `multipart/form-data` (`payload_json` and `files[n]`).
+    pub channel_message_multipart: JSONSchema,
+    /// `PATCH /channels/{id}/messages/{id}`.
+    pub channel_message_edit: JSONSchema,
+    /// An attachment object as Discord sends it (in `data.resolved.attachments`).
+    pub attachment: JSONSchema,
 }
 
 fn compile(components: &Value, schema: Value) -> JSONSchema {
@@ -60,12 +66,29 @@ impl Spec {
                 ),
             ),
             channel_message: compile(components, body("/channels/{channel_id}/messages", "post")),
+            channel_message_multipart: compile(
+                components,
+                doc["paths"]["/channels/{channel_id}/messages"]["post"]["requestBody"]["content"]
+                    ["multipart/form-data"]["schema"]
+                    .clone(),
+            ),
+            channel_message_edit: compile(
+                components,
+                body("/channels/{channel_id}/messages/{message_id}", "patch"),
+            ),
+            attachment: compile(
+                components,
+                json!({"$ref": "#/components/schemas/AttachmentResponse"}),
+            ),
         }
     }
 }
 
 /// The spec types some int-parseable strings (permission bit sets) as integers; Discord
-/// accepts both, serenity sends strings. Convert those before validating.
+/// accepts both, serenity sends strings. Convert those before validating. The reverse for the
+/// ids of a multipart message's `attachments`: Discord's own documentation sends them as
+/// numbers (`"id": 0`, the index of `files[0]`), as serenity does; the spec types them as
+/// snowflake strings.
 pub fn coerce(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
@@ -76,6 +99,18 @@ pub fn coerce(value: &Value) -> Value {
                             .parse::<u64>()
                             .map(Value::from)
                             .unwrap_or_else(|_| v.clone()),
+                        ("attachments", Value::Array(items)) => Value::Array(
+                            items
+                                .iter()
+                                .map(|item| {
+                                    let mut item = coerce(item);
+                                    if let Some(id) = item.get("id").and_then(Value::as_u64) {
+                                        item["id"] = Value::String(id.to_string());
+                                    }
+                                    item
+                                })
+                                .collect(),
+                        ),
                         _ => coerce(v),
                     };
                     (k.clone(), v)

@@ -25,8 +25,46 @@ pub struct Recorded {
     pub method: String,
     /// Path without the `/api/v10` prefix.
     pub path: String,
-    /// JSON body (Null when empty).
+    /// JSON body (Null when empty); for a multipart body, its `payload_json` part.
     pub body: Value,
+    /// For a multipart body, its file parts: (part name, file name, bytes).
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+/// Splits a `multipart/form-data` body into (part name, file name, bytes) parts.
+fn multipart(content_type: &str, raw: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u8>)>> {
+    let boundary = content_type.split("boundary=").nth(1)?.trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let text = raw;
+    let mut parts = Vec::new();
+    let positions: Vec<usize> = text
+        .windows(delimiter.len())
+        .enumerate()
+        .filter(|(_, w)| *w == delimiter.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    for pair in positions.windows(2) {
+        let part = &text[pair[0] + delimiter.len()..pair[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let split = part.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let headers = String::from_utf8_lossy(&part[..split]).into_owned();
+        let mut content = &part[split + 4..];
+        content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let disposition = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .unwrap_or_default()
+            .to_owned();
+        let field = |key: &str| {
+            disposition
+                .split(';')
+                .map(str::trim)
+                .find_map(|h| h.strip_prefix(&format!("{key}=\"")))
+                .map(|v| v.trim_end_matches('"').to_owned())
+        };
+        parts.push((field("name")?, field("filename"), content.to_vec()));
+    }
+    Some(parts)
 }
 
 /// The running stand-in.
@@ -37,6 +75,7 @@ pub struct StandIn {
     pub gateway_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     unexpected: Arc<Mutex<Vec<String>>>,
+    hosted: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>>,
     identify: Arc<Mutex<Option<Value>>>,
     connections: Arc<AtomicUsize>,
     events: mpsc::UnboundedSender<Value>,
@@ -96,6 +135,7 @@ impl StandIn {
         let http_port = server.server_addr().to_ip().expect("ip addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let unexpected = Arc::new(Mutex::new(Vec::new()));
+        let hosted = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let identify = Arc::new(Mutex::new(None));
         let connections = Arc::new(AtomicUsize::new(0));
         let (events, events_rx) = mpsc::unbounded_channel();
@@ -104,10 +144,11 @@ impl StandIn {
             let server = Arc::clone(&server);
             let requests = Arc::clone(&requests);
             let unexpected = Arc::clone(&unexpected);
+            let hosted = Arc::clone(&hosted);
             let gateway_url = gateway_url.clone();
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    serve(request, &requests, &unexpected, &gateway_url);
+                    serve(request, &requests, &unexpected, &hosted, &gateway_url);
                 }
             });
         }
@@ -123,11 +164,22 @@ impl StandIn {
             gateway_url,
             requests,
             unexpected,
+            hosted,
             identify,
             connections,
             events,
             server,
         }
+    }
+
+    /// Serves `bytes` at `path` (outside the API, like Discord's attachment CDN) and returns
+    /// the full address.
+    pub fn host(&self, path: &str, bytes: Vec<u8>) -> String {
+        self.hosted
+            .lock()
+            .expect("lock")
+            .insert(path.to_owned(), bytes);
+        format!("{}{path}", self.api_base)
     }
 
     /// Sends an INTERACTION_CREATE dispatch with `interaction` as its data.
@@ -186,19 +238,54 @@ fn serve(
     mut request: tiny_http::Request,
     requests: &Mutex<Vec<Recorded>>,
     unexpected: &Mutex<Vec<String>>,
+    hosted: &Mutex<std::collections::HashMap<String, Vec<u8>>>,
     gateway_url: &str,
 ) {
     let method = request.method().to_string().to_uppercase();
     let url = request.url().to_owned();
     let path = url.split('?').next().unwrap_or("").to_owned();
     let path = path.strip_prefix("/api/v10").unwrap_or(&path).to_owned();
-    let mut raw = String::new();
-    let _ = request.as_reader().read_to_string(&mut raw);
-    let body: Value = if raw.trim().is_empty() {
-        Value::Null
+    let mut bytes = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut bytes);
+    let content_type = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.as_str().to_owned())
+        .unwrap_or_default();
+    let mut files = Vec::new();
+    let body: Value = if content_type.starts_with("multipart/form-data") {
+        let parts = multipart(&content_type, &bytes).unwrap_or_default();
+        let mut body = Value::Null;
+        for (name, filename, content) in parts {
+            if name == "payload_json" {
+                body = serde_json::from_slice(&content).unwrap_or(Value::Null);
+            } else {
+                files.push((name, filename.unwrap_or_default(), content));
+            }
+        }
+        body
     } else {
-        serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone()))
+        let raw = String::from_utf8_lossy(&bytes).into_owned();
+        if raw.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone()))
+        }
     };
+    if method == "GET" {
+        let file = hosted.lock().expect("lock").get(&path).cloned();
+        if let Some(file) = file {
+            requests.lock().expect("lock").push(Recorded {
+                method,
+                path,
+                body: Value::Null,
+                files: Vec::new(),
+            });
+            let _ = request.respond(tiny_http::Response::from_data(file).with_status_code(200));
+            return;
+        }
+    }
     let authorised = request
         .headers()
         .iter()
@@ -230,12 +317,17 @@ fn serve(
             let channel = channel.parse().unwrap_or(0);
             Some((200, Some(message_json(channel, 0))))
         }
+        ("PATCH", ["channels", channel, "messages", _]) => {
+            let channel = channel.parse().unwrap_or(0);
+            Some((200, Some(message_json(channel, 0))))
+        }
         _ => None,
     };
     let recorded = Recorded {
         method: method.clone(),
         path: path.clone(),
         body,
+        files,
     };
     match reply {
         Some((status, body)) if authorised || path.starts_with("/interactions/") => {
