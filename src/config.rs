@@ -215,3 +215,43 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_parses_and_its_editing_settings_are_the_defaults() {
+        let text = include_str!("../config.toml");
+        let config = Config::parse(text).expect("config.toml parses");
+        let defaults = EditingConfig::default();
+        assert_eq!(config.editing.editor_identity, defaults.editor_identity);
+        assert_eq!(config.editing.require_review, defaults.require_review);
+        assert_eq!(config.editing.draft_minutes, defaults.draft_minutes);
+        assert_eq!(config.editing.drafts_per_person, defaults.drafts_per_person);
+        assert_eq!(config.editing.proposal_hours, defaults.proposal_hours);
+        assert_eq!(config.editing.archive_max_kb, defaults.archive_max_kb);
+        assert!(
+            config.editing.editor_role_ids.is_empty() && config.editing.review_channel.is_none()
+        );
+    }
+
+    #[test]
+    fn editor_identity_takes_only_its_three_values() {
+        for (value, expected) in [
+            ("username", crate::edit::EditorIdentity::Username),
+            ("id", crate::edit::EditorIdentity::Id),
+            ("none", crate::edit::EditorIdentity::None),
+        ] {
+            let config = Config::parse(&format!("[editing]\neditor_identity = \"{value}\"\n"))
+                .expect("parses");
+            assert_eq!(config.editing.editor_identity, expected);
+        }
+        let error = Config::parse("[editing]\neditor_identity = \"email\"\n").expect_err("refused");
+        assert!(error.starts_with("2:19: error:"), "{error}");
+        assert!(
+            error.contains("username") && error.contains("none"),
+            "{error}"
+        );
+    }
+}

@@ -13,10 +13,11 @@ use std::path::PathBuf;
 pub use diagnostic::{line_col, Diagnostic, Severity};
 pub use load::{load, load_with, LoadOptions, Loaded, Overlay};
 pub(crate) use load::{suggest, toml_files};
-pub use validate::{
-    fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_ID_LEN, MAX_LINE, MAX_QUOTE_FIELD, MAX_TITLE,
-};
 pub use raw::{Confidence, Direction, Strings};
+pub use validate::{
+    fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_ID_LEN, MAX_LINE, MAX_QUOTE_FIELD,
+    MAX_TITLE,
+};
 
 use crate::search::Index;
 

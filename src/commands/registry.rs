@@ -195,7 +195,10 @@ pub fn registry(languages: &[(String, String)]) -> Vec<CommandSpec> {
                 CommandSpec {
                     name: "edit",
                     description: "Edit an entry in a form, preview it, then publish it",
-                    options: vec![entry_option("The answer, quote, source or event to edit"), edit_lang(languages)],
+                    options: vec![
+                        entry_option("The answer, quote, source or event to edit"),
+                        edit_lang(languages),
+                    ],
                     subcommands: vec![],
                     permission: Permission::Moderator,
                 },
@@ -221,9 +224,15 @@ pub fn registry(languages: &[(String, String)]) -> Vec<CommandSpec> {
                 },
                 CommandSpec {
                     name: "archive",
-                    description: "Attach or replace a source's archive text (a plain UTF-8 .txt file)",
+                    description:
+                        "Attach or replace a source's archive text (a plain UTF-8 .txt file)",
                     options: vec![
-                        text("source", "The source whose archive text this is", true, true),
+                        text(
+                            "source",
+                            "The source whose archive text this is",
+                            true,
+                            true,
+                        ),
                         OptionSpec {
                             name: "file",
                             description: "The text of the page, as a plain UTF-8 .txt file",

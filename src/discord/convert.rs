@@ -304,7 +304,11 @@ pub fn update_message(reply: &Reply) -> CreateInteractionResponseMessage {
 
 /// A modal (an interaction response of type 9) for a form: at most five text inputs, each
 /// pre-filled, with Discord's limits on title, labels, placeholders and lengths applied.
-pub fn modal(custom_id: &str, title: &str, fields: &[(&crate::edit::form::Field, &str)]) -> CreateModal {
+pub fn modal(
+    custom_id: &str,
+    title: &str,
+    fields: &[(&crate::edit::form::Field, &str)],
+) -> CreateModal {
     let rows = fields
         .iter()
         .take(5)
@@ -337,19 +341,27 @@ pub fn modal_values(components: &serde_json::Value) -> Vec<(String, String)> {
     fn walk(value: &serde_json::Value, out: &mut Vec<(String, String)>) {
         match value {
             serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            serde_json::Value::Object(map) => match map.get("type").and_then(serde_json::Value::as_u64) {
-                Some(4) => {
-                    if let (Some(id), Some(value)) = (
-                        map.get("custom_id").and_then(serde_json::Value::as_str),
-                        map.get("value").and_then(serde_json::Value::as_str),
-                    ) {
-                        out.push((id.to_owned(), value.to_owned()));
+            serde_json::Value::Object(map) => {
+                match map.get("type").and_then(serde_json::Value::as_u64) {
+                    Some(4) => {
+                        if let (Some(id), Some(value)) = (
+                            map.get("custom_id").and_then(serde_json::Value::as_str),
+                            map.get("value").and_then(serde_json::Value::as_str),
+                        ) {
+                            out.push((id.to_owned(), value.to_owned()));
+                        }
                     }
+                    Some(1) => walk(
+                        map.get("components").unwrap_or(&serde_json::Value::Null),
+                        out,
+                    ),
+                    Some(18) => walk(
+                        map.get("component").unwrap_or(&serde_json::Value::Null),
+                        out,
+                    ),
+                    _ => {}
                 }
-                Some(1) => walk(map.get("components").unwrap_or(&serde_json::Value::Null), out),
-                Some(18) => walk(map.get("component").unwrap_or(&serde_json::Value::Null), out),
-                _ => {}
-            },
+            }
             _ => {}
         }
     }
@@ -434,6 +446,80 @@ mod tests {
 
     fn json_of<T: serde::Serialize>(value: &T) -> Value {
         serde_json::to_value(value).expect("builders serialise")
+    }
+
+    #[test]
+    fn modal_submits_are_read_in_both_shapes() {
+        let rows = json!([
+            {"type": 1, "components": [{"type": 4, "custom_id": "title", "value": "T"}]},
+            {"type": 1, "components": [{"type": 4, "custom_id": "body", "value": "B\nC"}]}
+        ]);
+        let labels = json!([
+            {"type": 18, "label": "Title", "component": {"type": 4, "custom_id": "title", "value": "T"}},
+            {"type": 18, "label": "Body", "component": {"type": 4, "custom_id": "body", "value": "B\nC"}},
+            {"type": 10, "content": "text display, not an input"}
+        ]);
+        let expected = vec![
+            ("title".to_owned(), "T".to_owned()),
+            ("body".to_owned(), "B\nC".to_owned()),
+        ];
+        assert_eq!(modal_values(&rows), expected);
+        assert_eq!(modal_values(&labels), expected);
+        assert!(modal_values(&json!({"type": 4, "custom_id": "x"})).is_empty());
+    }
+
+    #[test]
+    fn modals_keep_to_discords_limits() {
+        use crate::edit::form::{Content, Field, Slot};
+        let field = Field {
+            id: "body",
+            label: "L".repeat(60),
+            long: true,
+            max: 9000,
+            required: false,
+            placeholder: Some("p".repeat(150)),
+            content: Content::One(Slot::Text("text")),
+        };
+        let long_value = "v".repeat(5000);
+        let fields: Vec<(&Field, &str)> = (0..7).map(|_| (&field, long_value.as_str())).collect();
+        let body = json_of(&modal("edit:form:x", &"T".repeat(60), &fields));
+        assert_eq!(body["title"].as_str().map(|t| t.chars().count()), Some(45));
+        let rows = body["components"].as_array().expect("rows");
+        assert_eq!(rows.len(), 5, "at most five inputs");
+        let input = &rows[0]["components"][0];
+        assert_eq!(input["type"], json!(4));
+        assert_eq!(input["style"], json!(2), "paragraph");
+        assert_eq!(input["max_length"], json!(4000));
+        assert_eq!(input["label"].as_str().map(|l| l.chars().count()), Some(45));
+        assert_eq!(
+            input["placeholder"].as_str().map(|p| p.chars().count()),
+            Some(100)
+        );
+        assert_eq!(
+            input["value"].as_str().map(|v| v.chars().count()),
+            Some(4000)
+        );
+    }
+
+    #[test]
+    fn posts_ping_only_who_they_name_to_ping() {
+        let post = crate::edit::reply::Post {
+            content: "@everyone <@1> your proposal".into(),
+            embeds: Vec::new(),
+            buttons: Vec::new(),
+            file: Some(("x.diff".into(), b"+a\n".to_vec())),
+        };
+        let body = json_of(&post_message(&post, &[]));
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+        assert_eq!(body["allowed_mentions"]["users"], json!([]));
+        assert_eq!(body["attachments"][0]["filename"], json!("x.diff"));
+        let body = json_of(&post_message(&post, &[1]));
+        assert_eq!(
+            body["allowed_mentions"]["parse"],
+            json!([]),
+            "never @everyone"
+        );
+        assert_eq!(body["allowed_mentions"]["users"], json!(["1"]));
     }
 
     #[test]

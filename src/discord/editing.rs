@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{
     Builder, ChannelId, CommandInteraction, ComponentInteraction, Context,
-    CreateInteractionResponse, CreateInteractionResponseMessage,
-    InteractionId, MessageId, ModalInteraction,
+    CreateInteractionResponse, CreateInteractionResponseMessage, InteractionId, MessageId,
+    ModalInteraction,
 };
 
 use super::convert::{self, OptionValue};
@@ -189,7 +189,9 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 }
 
 fn failed() -> Reply {
-    edit_reply::notice("Something went wrong on the bot's side; nothing was changed. The log has the details.")
+    edit_reply::notice(
+        "Something went wrong on the bot's side; nothing was changed. The log has the details.",
+    )
 }
 
 fn person(user: &serenity::all::User) -> Person {
@@ -261,7 +263,9 @@ pub async fn command(
                         None => respond_reply(ctx, to, &failed()).await,
                     }
                 }
-                Some(Err(error)) => respond_reply(ctx, to, &edit_reply::notice(&error.to_string())).await,
+                Some(Err(error)) => {
+                    respond_reply(ctx, to, &edit_reply::notice(&error.to_string())).await
+                }
                 None => respond_reply(ctx, to, &failed()).await,
             }
         }
@@ -269,16 +273,15 @@ pub async fn command(
             let shared = Arc::clone(shared);
             let entry = text("entry").or_else(|| text("source")).unwrap_or_default();
             let change = text("change").unwrap_or_default();
-            let attachment = convert::option_attachment(options, "file")
-                .and_then(|id| {
-                    command
-                        .data
-                        .resolved
-                        .attachments
-                        .iter()
-                        .find(|(a, _)| a.get() == id)
-                        .map(|(_, a)| a.clone())
-                });
+            let attachment = convert::option_attachment(options, "file").and_then(|id| {
+                command
+                    .data
+                    .resolved
+                    .attachments
+                    .iter()
+                    .find(|(a, _)| a.get() == id)
+                    .map(|(_, a)| a.clone())
+            });
             let kind = subcommand.to_owned();
             answer(ctx, to, Shown::Private, async move {
                 let editor = Arc::clone(&shared.editing.editor);
@@ -286,7 +289,9 @@ pub async fn command(
                     "remove" => blocking(move || editor.remove(&bank, &entry)).await,
                     "revert" => blocking(move || editor.revert(&entry, &change)).await,
                     _ => match attachment {
-                        None => Some(Err(EditError::Archive("attach the text as a file".to_owned()))),
+                        None => Some(Err(EditError::Archive(
+                            "attach the text as a file".to_owned(),
+                        ))),
                         Some(file) => match download(&file, editor.archive_max_bytes()).await {
                             Ok(bytes) => blocking(move || editor.archive(&entry, &bytes)).await,
                             Err(problem) => Some(Err(EditError::Archive(problem))),
@@ -335,7 +340,12 @@ async fn draft_preview(shared: &Arc<Shared>, who: Person, pending: Pending) -> R
     preview_reply(shared, pending, &id, has_form).await
 }
 
-async fn preview_reply(shared: &Arc<Shared>, pending: Pending, draft: &str, has_form: bool) -> Reply {
+async fn preview_reply(
+    shared: &Arc<Shared>,
+    pending: Pending,
+    draft: &str,
+    has_form: bool,
+) -> Reply {
     let editor = Arc::clone(&shared.editing.editor);
     let live = shared.live.bank();
     match blocking(move || editor.preview(&pending)).await {
@@ -353,7 +363,8 @@ async fn download(file: &serenity::all::Attachment, max: usize) -> Result<Vec<u8
     if usize::try_from(file.size).unwrap_or(usize::MAX) > max {
         return Err(too_big());
     }
-    let url = url::Url::parse(&file.url).map_err(|_| "the attachment has no usable address".to_owned())?;
+    let url = url::Url::parse(&file.url)
+        .map_err(|_| "the attachment has no usable address".to_owned())?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err("the attachment has no usable address".to_owned());
     }
@@ -383,17 +394,32 @@ async fn download(file: &serenity::all::Attachment, max: usize) -> Result<Vec<u8
     };
     tokio::time::timeout(DOWNLOAD_TIME_LIMIT, fetch)
         .await
-        .map_err(|_| format!("the download took longer than {} s", DOWNLOAD_TIME_LIMIT.as_secs()))?
+        .map_err(|_| {
+            format!(
+                "the download took longer than {} s",
+                DOWNLOAD_TIME_LIMIT.as_secs()
+            )
+        })?
 }
 
 /// A modal submit: what was typed goes into the draft, and the answer is its preview.
-pub async fn modal(shared: &Arc<Shared>, ctx: &Context, modal: &ModalInteraction, standing: Standing) {
+pub async fn modal(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    modal: &ModalInteraction,
+    standing: Standing,
+) {
     let to = To {
         id: modal.id,
         token: &modal.token,
     };
     let Some(EditButton::Form(draft)) = EditButton::parse(&modal.data.custom_id) else {
-        respond_reply(ctx, to, &edit_reply::notice("This form is not one the bot knows.")).await;
+        respond_reply(
+            ctx,
+            to,
+            &edit_reply::notice("This form is not one the bot knows."),
+        )
+        .await;
         return;
     };
     if standing == Standing::Member {
@@ -438,7 +464,9 @@ pub async fn modal(shared: &Arc<Shared>, ctx: &Context, modal: &ModalInteraction
 }
 
 fn not_allowed() -> Reply {
-    edit_reply::notice("Only moderators (and, for proposals, members with an editor role) can do that.")
+    edit_reply::notice(
+        "Only moderators (and, for proposals, members with an editor role) can do that.",
+    )
 }
 
 /// A button of the editor. Returns `false` when the id is not one (the handler tries its own).
@@ -480,7 +508,9 @@ pub async fn button(
                     let bank = shared.live.bank();
                     match blocking(move || editor.reopen(&bank, &pending)).await {
                         Some(Ok(fresh)) => {
-                            if let Ok(d) = lock(&shared.editing.drafts).get(Instant::now(), &draft, who.id) {
+                            if let Ok(d) =
+                                lock(&shared.editing.drafts).get(Instant::now(), &draft, who.id)
+                            {
                                 d.pending = fresh.clone();
                             }
                             Ok(fresh)
@@ -499,7 +529,14 @@ pub async fn button(
             };
             match pending.map(|p| modal_response(&p, &draft)) {
                 Ok(Some(modal)) => respond(ctx, to, modal).await,
-                Ok(None) => respond_reply(ctx, to, &edit_reply::notice("This change has no form to reopen.")).await,
+                Ok(None) => {
+                    respond_reply(
+                        ctx,
+                        to,
+                        &edit_reply::notice("This change has no form to reopen."),
+                    )
+                    .await
+                }
                 Err(what) => respond_reply(ctx, to, &gone(what, minutes)).await,
             }
         }
@@ -557,7 +594,14 @@ pub async fn button(
             let proposal = match taken {
                 Ok(p) => p,
                 Err(Unavailable::NotYours) if decision == Decision::Approve => {
-                    respond_reply(ctx, to, &edit_reply::notice("You proposed this change: another moderator must approve it.")).await;
+                    respond_reply(
+                        ctx,
+                        to,
+                        &edit_reply::notice(
+                            "You proposed this change: another moderator must approve it.",
+                        ),
+                    )
+                    .await;
                     return true;
                 }
                 Err(Unavailable::NotYours) => {
@@ -565,7 +609,12 @@ pub async fn button(
                     return true;
                 }
                 Err(Unavailable::Gone) => {
-                    respond_reply(ctx, to, &edit_reply::notice("This proposal was already decided, or it expired.")).await;
+                    respond_reply(
+                        ctx,
+                        to,
+                        &edit_reply::notice("This proposal was already decided, or it expired."),
+                    )
+                    .await;
                     return true;
                 }
             };
@@ -721,7 +770,9 @@ async fn propose(
         Err(error) => {
             tracing::warn!(target: "nimbus::edit", %error, "cannot post a proposal");
             let _ = lock(&shared.editing.queue).decide(Instant::now(), &id, 0, Decision::Reject);
-            edit_reply::notice("The proposal could not be posted in the review channel; nothing was changed.")
+            edit_reply::notice(
+                "The proposal could not be posted in the review channel; nothing was changed.",
+            )
         }
     }
 }
@@ -743,13 +794,20 @@ async fn decide(
             None,
         ),
         Decision::Reject => (
-            format!("Rejected by {decider}: {}. Proposed by {proposer}.", proposal.summary),
-            Some(format!("{proposer}, your proposal ({}) was rejected by {decider}.", proposal.summary)),
+            format!(
+                "Rejected by {decider}: {}. Proposed by {proposer}.",
+                proposal.summary
+            ),
+            Some(format!(
+                "{proposer}, your proposal ({}) was rejected by {decider}.",
+                proposal.summary
+            )),
         ),
         Decision::Approve => {
             let editor = Arc::clone(&shared.editing.editor);
             let identity = shared.editing.config.editor_identity;
-            let (proposed_by, approved_by) = (identity.record(&proposal.proposer), identity.record(who));
+            let (proposed_by, approved_by) =
+                (identity.record(&proposal.proposer), identity.record(who));
             let pending = proposal.pending.clone();
             match blocking(move || editor.publish(&pending, proposed_by, approved_by)).await {
                 Some(Ok(published)) => {
@@ -768,7 +826,10 @@ async fn decide(
                 Some(Err(refusal)) => {
                     let why = match refusal {
                         Refusal::Conflict => "the entry changed since it was proposed".to_owned(),
-                        Refusal::Invalid(problems) => format!("it no longer passes the checks ({})", problems.first().cloned().unwrap_or_default()),
+                        Refusal::Invalid(problems) => format!(
+                            "it no longer passes the checks ({})",
+                            problems.first().cloned().unwrap_or_default()
+                        ),
                         Refusal::Failed(problem) => problem,
                     };
                     (
@@ -795,7 +856,10 @@ async fn decide(
             tracing::warn!(target: "nimbus::edit", %error, "cannot tell the proposer");
         }
     }
-    Reply::text(crate::render::fit(&text, convert::CONTENT_LIMIT), Visibility::Public)
+    Reply::text(
+        crate::render::fit(&text, convert::CONTENT_LIMIT),
+        Visibility::Public,
+    )
 }
 
 /// Closes proposals that expired: their message says so and loses its buttons, and the
@@ -813,13 +877,19 @@ pub async fn expire_proposals(shared: &Arc<Shared>, http: &Arc<serenity::all::Ht
             proposal.summary
         );
         if let Err(error) = convert::edit_post(&text)
-            .execute(http, (ChannelId::new(channel), MessageId::new(message), None))
+            .execute(
+                http,
+                (ChannelId::new(channel), MessageId::new(message), None),
+            )
             .await
         {
             tracing::warn!(target: "nimbus::edit", %error, "cannot mark a proposal expired");
         }
         let post = edit_reply::Post {
-            content: format!("{proposer}, your proposal ({}) expired without a decision.", proposal.summary),
+            content: format!(
+                "{proposer}, your proposal ({}) expired without a decision.",
+                proposal.summary
+            ),
             embeds: Vec::new(),
             buttons: Vec::new(),
             file: None,
@@ -867,7 +937,11 @@ mod tests {
         assert_eq!(standing(true, true, &[], &[5]), Standing::Moderator);
         assert_eq!(standing(false, true, &[5], &[5]), Standing::Editor);
         assert_eq!(standing(false, true, &[6], &[5]), Standing::Member);
-        assert_eq!(standing(false, false, &[5], &[5]), Standing::Member, "not outside a guild");
+        assert_eq!(
+            standing(false, false, &[5], &[5]),
+            Standing::Member,
+            "not outside a guild"
+        );
         assert_eq!(standing(false, true, &[5], &[]), Standing::Member);
     }
 }

@@ -285,7 +285,14 @@ impl Handler {
         } else {
             "ok"
         };
-        self.log("modal", "bank form", outcome, started, modal.user.id.get(), None);
+        self.log(
+            "modal",
+            "bank form",
+            outcome,
+            started,
+            modal.user.id.get(),
+            None,
+        );
     }
 
     fn origin_of(guild_id: Option<u64>, locale: &str) -> Origin {
@@ -365,7 +372,15 @@ impl Handler {
         let config = &self.shared.config.discord;
         if name == "bank" {
             return self
-                .on_bank(ctx, command, subcommand.as_deref(), &options, &origin, &bank, started)
+                .on_bank(
+                    ctx,
+                    command,
+                    subcommand.as_deref(),
+                    &options,
+                    &origin,
+                    &bank,
+                    started,
+                )
                 .await;
         }
         let request = match convert::command_request(name, &options, &origin, config) {
@@ -641,7 +656,14 @@ impl Handler {
                 } else {
                     "ok"
                 };
-                self.log("button", "bank edit", outcome, started, component.user.id.get(), None);
+                self.log(
+                    "button",
+                    "bank edit",
+                    outcome,
+                    started,
+                    component.user.id.get(),
+                    None,
+                );
                 return;
             }
         }

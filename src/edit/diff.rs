@@ -64,7 +64,10 @@ pub fn unified(path: &str, before: Option<&str>, after: Option<&str>) -> String 
         let end = (last + CONTEXT + 1).min(ops.len());
         let (old_start, new_start) = positions[start];
         let old_len = ops[start..end].iter().filter(|o| **o != Op::Added).count();
-        let new_len = ops[start..end].iter().filter(|o| **o != Op::Removed).count();
+        let new_len = ops[start..end]
+            .iter()
+            .filter(|o| **o != Op::Removed)
+            .count();
         // An empty side is numbered by the line before it, as diff does.
         let number = |start: usize, len: usize| if len == 0 { start } else { start + 1 };
         out.push_str(&format!(
@@ -175,13 +178,22 @@ mod tests {
     /// The diffs are real patches: `git apply` turns the old text into the new.
     #[test]
     fn git_applies_the_diffs() {
-        if std::process::Command::new("git").arg("--version").output().is_err() {
+        if std::process::Command::new("git")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             return; // no git on this machine: the format tests above still hold
         }
         let cases = [
             (lines(12), lines(12).replace("line 1\n", "")),
             (lines(12), format!("{}tail\n", lines(12))),
-            (lines(30), lines(30).replace("line 4\n", "x\ny\n").replace("line 25\n", "z\n")),
+            (
+                lines(30),
+                lines(30)
+                    .replace("line 4\n", "x\ny\n")
+                    .replace("line 25\n", "z\n"),
+            ),
             ("a\nb\nc".to_owned(), "a\nB\nc".to_owned()),
             (String::new(), "new\n".to_owned()),
         ];

@@ -182,7 +182,13 @@ impl Queue {
 
     /// Keeps a proposal and returns its id (the oldest goes when the queue is full; it is
     /// reported by [`Queue::expired`] like an expired one).
-    pub fn propose(&mut self, now: Instant, proposer: Person, pending: Pending, summary: String) -> String {
+    pub fn propose(
+        &mut self,
+        now: Instant,
+        proposer: Person,
+        pending: Pending,
+        summary: String,
+    ) -> String {
         let id = super::token();
         self.proposals.insert(
             id.clone(),
@@ -317,14 +323,21 @@ mod tests {
         let second = drafts.insert(t0 + Duration::from_secs(1), person(1), pending());
         let third = drafts.insert(t0 + Duration::from_secs(2), person(1), pending());
         let now = t0 + Duration::from_secs(3);
-        assert_eq!(drafts.get(now, &first, 1).err(), Some(Unavailable::Gone), "oldest went");
+        assert_eq!(
+            drafts.get(now, &first, 1).err(),
+            Some(Unavailable::Gone),
+            "oldest went"
+        );
         assert!(drafts.get(now, &second, 1).is_ok() && drafts.get(now, &third, 1).is_ok());
         for i in 0..10 {
             drafts.insert(now, person(100 + i), pending());
         }
         assert_eq!(drafts.len(), 5);
         let mine = drafts.insert(now, person(7), pending());
-        assert_eq!(drafts.take(now, &mine, 8).err(), Some(Unavailable::NotYours));
+        assert_eq!(
+            drafts.take(now, &mine, 8).err(),
+            Some(Unavailable::NotYours)
+        );
         assert!(drafts.take(now, &mine, 7).is_ok());
         assert_eq!(drafts.take(now, &mine, 7).err(), Some(Unavailable::Gone));
     }
@@ -339,16 +352,24 @@ mod tests {
             Some(Unavailable::NotYours)
         );
         assert_eq!(queue.len(), 1, "a refused self-approval leaves it waiting");
-        let approved = queue.decide(t0, &id, 2, Decision::Approve).expect("approved");
+        let approved = queue
+            .decide(t0, &id, 2, Decision::Approve)
+            .expect("approved");
         assert_eq!(approved.proposer.id, 1);
-        assert_eq!(queue.decide(t0, &id, 3, Decision::Approve).err(), Some(Unavailable::Gone));
+        assert_eq!(
+            queue.decide(t0, &id, 3, Decision::Approve).err(),
+            Some(Unavailable::Gone)
+        );
 
         let withdrawn = queue.propose(t0, person(1), pending(), "x".into());
         assert!(queue.decide(t0, &withdrawn, 1, Decision::Reject).is_ok());
 
         let old = queue.propose(t0, person(1), pending(), "x".into());
         let later = t0 + Duration::from_secs(3600);
-        assert_eq!(queue.decide(later, &old, 2, Decision::Approve).err(), Some(Unavailable::Gone));
+        assert_eq!(
+            queue.decide(later, &old, 2, Decision::Approve).err(),
+            Some(Unavailable::Gone)
+        );
         let expired = queue.expired(later);
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].id, old);

@@ -153,7 +153,9 @@ fn scan(text: &str) -> Result<(Vec<Located>, usize), String> {
                     }
                 }
             }
-            toml_edit::Item::Value(toml_edit::Value::Array(_)) if Kind::from_table(key).is_some() => {
+            toml_edit::Item::Value(toml_edit::Value::Array(_))
+                if Kind::from_table(key).is_some() =>
+            {
                 return Err(format!(
                     "it writes `{key}` entries as an inline array; the bot edits only `[[{key}]]` entries"
                 ));
@@ -201,19 +203,32 @@ mod tests {
         let file = BankFile::parse("f.toml".into(), FILE.to_owned());
         assert_eq!(file.unusable, None);
         assert_eq!(file.headers, 3);
-        let ids: Vec<(&str, Kind)> = file.entries.iter().map(|e| (e.id.as_str(), e.kind)).collect();
+        let ids: Vec<(&str, Kind)> = file
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), e.kind))
+            .collect();
         assert_eq!(ids, [("a", Kind::Answer), ("b", Kind::Quote)]);
         let a = &file.entries[0];
         assert_eq!(
             file.slice(a),
             "[[answer]]\nid = \"a\"\ntitle = { en = \"A\" }\n\n[answer.body]\nen = \"x\"\n\n"
         );
-        assert_eq!(a.lead, a.range.start, "a blank line separates the file's comment");
+        assert_eq!(
+            a.lead, a.range.start,
+            "a blank line separates the file's comment"
+        );
         let b = &file.entries[1];
         assert_eq!(file.slice(b), "[[quote]]\nid = \"b\"\ntext = \"t\"\n\n");
-        assert_eq!(&FILE[b.lead..b.range.start], "# About b.\n# More about b.\n");
         assert_eq!(
-            a.value.get("body").and_then(|b| b.get("en")).and_then(toml::Value::as_str),
+            &FILE[b.lead..b.range.start],
+            "# About b.\n# More about b.\n"
+        );
+        assert_eq!(
+            a.value
+                .get("body")
+                .and_then(|b| b.get("en"))
+                .and_then(toml::Value::as_str),
             Some("x")
         );
     }
@@ -221,8 +236,14 @@ mod tests {
     #[test]
     fn inline_arrays_and_broken_files_are_not_editable() {
         let file = BankFile::parse("f.toml".into(), "answer = [{ id = \"a\" }]\n".into());
-        assert!(file.unusable.as_deref().is_some_and(|r| r.contains("inline array")));
+        assert!(file
+            .unusable
+            .as_deref()
+            .is_some_and(|r| r.contains("inline array")));
         let file = BankFile::parse("f.toml".into(), "[[answer]\n".into());
-        assert!(file.unusable.as_deref().is_some_and(|r| r.contains("not valid TOML")));
+        assert!(file
+            .unusable
+            .as_deref()
+            .is_some_and(|r| r.contains("not valid TOML")));
     }
 }

@@ -571,7 +571,9 @@ pub fn write(slot: Slot, table: &mut Table, value: &SlotValue, langs: &Langs) {
                 set_value(t, &langs.form, array(items));
             }
         }
-        (Slot::PerLangLines(_), _) => write_per_lang(table, key, Layout::Section, &SlotValue::Absent, langs),
+        (Slot::PerLangLines(_), _) => {
+            write_per_lang(table, key, Layout::Section, &SlotValue::Absent, langs)
+        }
         (Slot::Localized(_), value) => write_localized(table, key, value, langs),
     }
 }
@@ -682,7 +684,13 @@ mod tests {
     fn lists_parse_from_what_people_type() {
         assert_eq!(
             parse(Slot::Ids("sources"), " a, b  c،d\n e ").expect("ids"),
-            SlotValue::List(vec!["a".into(), "b".into(), "c".into(), "d".into(), "e".into()])
+            SlotValue::List(vec![
+                "a".into(),
+                "b".into(),
+                "c".into(),
+                "d".into(),
+                "e".into()
+            ])
         );
         assert_eq!(
             parse(Slot::Texts("speaker_aliases"), "Ali Panjwani, A. Panjwani").expect("texts"),
@@ -692,7 +700,10 @@ mod tests {
             parse(Slot::PerLangLines("aliases"), "one\n\n two words \n").expect("lines"),
             SlotValue::List(vec!["one".into(), "two words".into()])
         );
-        assert_eq!(parse(Slot::Text("url"), "  ").expect("empty"), SlotValue::Absent);
+        assert_eq!(
+            parse(Slot::Text("url"), "  ").expect("empty"),
+            SlotValue::Absent
+        );
         assert_eq!(
             parse(Slot::Flag("pinned"), "Yes").expect("flag"),
             SlotValue::Flag(true)
@@ -702,7 +713,11 @@ mod tests {
 
     #[test]
     fn details_keep_what_is_left_out_and_report_typos() {
-        let slots = [Slot::Ids("sources"), Slot::Text("category"), Slot::Flag("pinned")];
+        let slots = [
+            Slot::Ids("sources"),
+            Slot::Text("category"),
+            Slot::Flag("pinned"),
+        ];
         let parsed = parse_details(&slots, "sources: a, b\ncategory:\n").expect("parses");
         assert_eq!(
             parsed,
@@ -715,7 +730,10 @@ mod tests {
         let problems = parse_details(&slots, "sourses: a\njust words\ncategory: x\ncategory: y")
             .expect_err("problems");
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("did you mean `sources`"), "{problems:?}");
+        assert!(
+            problems[0].contains("did you mean `sources`"),
+            "{problems:?}"
+        );
         assert!(problems[2].contains("twice"), "{problems:?}");
         let shown = show_details(
             &slots,
@@ -786,7 +804,11 @@ mod tests {
             &SlotValue::Absent,
             &langs("ar"),
         );
-        assert_eq!(doc.to_string(), "outlet = \"Globes (Tel Aviv)\"\n", "clearing ar keeps it");
+        assert_eq!(
+            doc.to_string(),
+            "outlet = \"Globes (Tel Aviv)\"\n",
+            "clearing ar keeps it"
+        );
         write(
             Slot::Localized("outlet"),
             doc.as_table_mut(),

@@ -263,7 +263,9 @@ impl History {
     pub fn before(&self, id: &str, change: &str) -> Result<Before, String> {
         match self {
             History::Git { dir } => {
-                if !(7..=64).contains(&change.len()) || !change.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !(7..=64).contains(&change.len())
+                    || !change.bytes().all(|b| b.is_ascii_hexdigit())
+                {
                     return Err(format!("`{change}` is not a change of this history"));
                 }
                 let message = git(dir, &["show", "-s", "--format=%B", change, "--"], &[])
@@ -275,7 +277,9 @@ impl History {
                 let kind = trailers
                     .get("Bank-Kind")
                     .and_then(Kind::from_word)
-                    .ok_or_else(|| format!("change `{change}` does not say what kind of entry it changed"))?;
+                    .ok_or_else(|| {
+                        format!("change `{change}` does not say what kind of entry it changed")
+                    })?;
                 let action = trailers
                     .get("Bank-Action")
                     .and_then(Action::parse)
@@ -532,7 +536,10 @@ fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String, String
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("git {} took longer than {GIT_TIME_LIMIT:?}", args[0]));
+                return Err(format!(
+                    "git {} took longer than {GIT_TIME_LIMIT:?}",
+                    args[0]
+                ));
             }
             Err(e) => return Err(format!("git {}: {e}", args[0])),
         }
@@ -577,7 +584,11 @@ mod tests {
         let history = History::detect(dir.path(), dir.path().join("state/history.jsonl"));
         assert!(matches!(history, History::File { .. }), "{history:?}");
         let first = history
-            .record(&record(Action::Add, None, Some("[[answer]]\nid = \"what-is-nimbus\"\n")))
+            .record(&record(
+                Action::Add,
+                None,
+                Some("[[answer]]\nid = \"what-is-nimbus\"\n"),
+            ))
             .expect("record");
         let second = history
             .record(&record(Action::Edit, Some("v1"), Some("v2")))
@@ -590,16 +601,27 @@ mod tests {
         assert!(history.list("other", 10).expect("list").is_empty());
         let before = history.before("what-is-nimbus", &second).expect("before");
         assert_eq!(before.text.as_deref(), Some("v1"));
-        assert_eq!(history.before("what-is-nimbus", &first).expect("before").text, None);
+        assert_eq!(
+            history
+                .before("what-is-nimbus", &first)
+                .expect("before")
+                .text,
+            None
+        );
         assert!(history.before("other", &second).is_err());
     }
 
     #[test]
     fn trailers_come_from_the_last_paragraph() {
-        let t = Trailers::parse("bank: edit x\n\nWritten: from Discord.\n\nBank-Entry: x\nEdited-by: someone\n");
+        let t = Trailers::parse(
+            "bank: edit x\n\nWritten: from Discord.\n\nBank-Entry: x\nEdited-by: someone\n",
+        );
         assert_eq!(t.get("Bank-Entry"), Some("x"));
         assert_eq!(t.get("Edited-by"), Some("someone"));
         assert_eq!(t.get("Written"), None);
-        assert_eq!(short_time("2026-11-28T12:34:56+00:00"), "2026-11-28 12:34 UTC");
+        assert_eq!(
+            short_time("2026-11-28T12:34:56+00:00"),
+            "2026-11-28 12:34 UTC"
+        );
     }
 }

@@ -92,7 +92,14 @@ impl Kind {
                 "translations",
             ],
             Kind::Source => &[
-                "id", "outlet", "title", "url", "published", "language", "confidence", "note",
+                "id",
+                "outlet",
+                "title",
+                "url",
+                "published",
+                "language",
+                "confidence",
+                "note",
                 "archive",
             ],
             Kind::Event => &["id", "date", "sources", "text"],
@@ -360,8 +367,13 @@ impl Pending {
             }
             Op::Remove { .. } => format!("remove {kind} {id}"),
             Op::Archive { reverts: None, .. } => format!("archive text of source {id}"),
-            Op::Archive { reverts: Some(r), .. } => {
-                format!("revert the archive text of source {id} to before {}", short(r))
+            Op::Archive {
+                reverts: Some(r), ..
+            } => {
+                format!(
+                    "revert the archive text of source {id} to before {}",
+                    short(r)
+                )
             }
         }
     }
@@ -530,7 +542,12 @@ pub struct Editor {
 impl Editor {
     /// An editor of the bank in `dir`, validating with `options`, recording in `history`,
     /// accepting archive texts up to `archive_max_bytes`.
-    pub fn new(dir: &Path, options: LoadOptions, history: History, archive_max_bytes: usize) -> Editor {
+    pub fn new(
+        dir: &Path,
+        options: LoadOptions,
+        history: History,
+        archive_max_bytes: usize,
+    ) -> Editor {
         Editor {
             dir: dir.to_path_buf(),
             options,
@@ -634,7 +651,12 @@ impl Editor {
 
     /// An empty form for a new entry of `kind` in `lang` (for a quote: the language of its
     /// words), with a few fields started.
-    pub fn open_new(&self, bank: &Bank, kind: Kind, lang: Option<&str>) -> Result<Pending, EditError> {
+    pub fn open_new(
+        &self,
+        bank: &Bank,
+        kind: Kind,
+        lang: Option<&str>,
+    ) -> Result<Pending, EditError> {
         let langs = Self::langs(bank, lang)?;
         let shape = Shape::of(kind, &langs.form, None);
         let fields = form::fields(shape, &langs.form, true);
@@ -700,7 +722,10 @@ impl Editor {
 
     /// Putting the entry `id` back as it was before the recorded change `change`.
     pub fn revert(&self, id: &str, change: &str) -> Result<Pending, EditError> {
-        let before = self.history.before(id, change).map_err(EditError::History)?;
+        let before = self
+            .history
+            .before(id, change)
+            .map_err(EditError::History)?;
         let files = BankFiles::read(&self.dir)?;
         if before.action == Action::Archive {
             let text = before.text.ok_or_else(|| {
@@ -1057,7 +1082,8 @@ impl Editor {
                     relative.display()
                 )]);
             }
-            let after = writer::append(file, f.kind, &id, &text).map_err(|e| vec![e.to_string()])?;
+            let after =
+                writer::append(file, f.kind, &id, &text).map_err(|e| vec![e.to_string()])?;
             return Ok(Plan {
                 writes: vec![Write {
                     relative: relative.clone(),
@@ -1103,11 +1129,18 @@ impl Editor {
     /// (for an answer: of its category); when none does, `<category>.toml` for an answer whose
     /// category is a usable file name, else `answers.toml`, `quotes.toml`, `sources.toml` or
     /// `timeline.toml`.
-    fn new_entry_file(&self, files: &BankFiles, kind: Kind, changes: &[(Slot, SlotValue)]) -> PathBuf {
-        let category = changes.iter().find_map(|(slot, value)| match (slot, value) {
-            (Slot::Text("category"), SlotValue::Text(c)) => Some(c.clone()),
-            _ => None,
-        });
+    fn new_entry_file(
+        &self,
+        files: &BankFiles,
+        kind: Kind,
+        changes: &[(Slot, SlotValue)],
+    ) -> PathBuf {
+        let category = changes
+            .iter()
+            .find_map(|(slot, value)| match (slot, value) {
+                (Slot::Text("category"), SlotValue::Text(c)) => Some(c.clone()),
+                _ => None,
+            });
         let count = |file: &BankFile| {
             file.entries
                 .iter()
@@ -1311,7 +1344,10 @@ fn entry_text_in(relative: &Path, text: &str, id: &str) -> Option<String> {
 }
 
 /// The file and entry with `id`, or why the change cannot go ahead.
-fn found<'f>(files: &'f BankFiles, id: &str) -> Result<(&'f BankFile, &'f files::Located), Vec<String>> {
+fn found<'f>(
+    files: &'f BankFiles,
+    id: &str,
+) -> Result<(&'f BankFile, &'f files::Located), Vec<String>> {
     let (file, entry) = files
         .find(id)
         .ok_or_else(|| vec![format!("`{id}` is no longer in the bank")])?;
@@ -1354,7 +1390,8 @@ fn prefill(field: &Field, entry: &toml::Table, langs: &Langs) -> String {
             .to_owned(),
         Content::One(slot) => form::show(*slot, &form::read(*slot, entry, langs)),
         Content::Details(slots) => {
-            let values: Vec<SlotValue> = slots.iter().map(|s| form::read(*s, entry, langs)).collect();
+            let values: Vec<SlotValue> =
+                slots.iter().map(|s| form::read(*s, entry, langs)).collect();
             form::show_details(slots, &values)
         }
     }

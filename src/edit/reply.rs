@@ -141,10 +141,7 @@ pub fn entry_embeds(bank: &Bank, kind: Kind, id: &str, lang: Option<&str>) -> Ve
             .map(|s| {
                 vec![Embed {
                     title: Some(format!("{}: {id}", language.strings.sources)),
-                    description: Some(fit(
-                        &render::source_line(s, language),
-                        limits::DESCRIPTION,
-                    )),
+                    description: Some(fit(&render::source_line(s, language), limits::DESCRIPTION)),
                     ..Embed::default()
                 }]
             })
@@ -269,7 +266,13 @@ pub fn preview(preview: &Preview, live: &Bank, draft: &str, has_form: bool) -> R
 
 /// Publish refused because the entry changed meanwhile: the entry as it is now, and a button
 /// to start again from it.
-pub fn conflict(live: &Bank, kind: Kind, id: &str, lang: Option<&str>, draft: Option<&str>) -> Reply {
+pub fn conflict(
+    live: &Bank,
+    kind: Kind,
+    id: &str,
+    lang: Option<&str>,
+    draft: Option<&str>,
+) -> Reply {
     let mut buttons = Vec::new();
     if let Some(draft) = draft {
         buttons.push(button(
@@ -319,7 +322,10 @@ pub fn published(published: &Published, live: Result<&str, &str>, history: &str)
             short(&published.change)
         ),
     };
-    Reply::text(fit(&neutralize_mentions(&text), limits::CONTENT), Visibility::Ephemeral)
+    Reply::text(
+        fit(&neutralize_mentions(&text), limits::CONTENT),
+        Visibility::Ephemeral,
+    )
 }
 
 fn short(change: &str) -> &str {
@@ -454,7 +460,10 @@ pub fn history(id: &str, changes: &[Change], source: &str) -> Reply {
 
 /// A short private notice for moderators.
 pub fn notice(text: &str) -> Reply {
-    Reply::text(fit(&neutralize_mentions(text), limits::CONTENT), Visibility::Ephemeral)
+    Reply::text(
+        fit(&neutralize_mentions(text), limits::CONTENT),
+        Visibility::Ephemeral,
+    )
 }
 
 #[cfg(test)]
@@ -502,7 +511,11 @@ mod tests {
         };
         let post = log_post(&published, "<@42>", None);
         assert!(post.file.is_none());
-        assert!(post.content.contains("<@42>"), "the mention itself is kept: {}", post.content);
+        assert!(
+            post.content.contains("<@42>"),
+            "the mention itself is kept: {}",
+            post.content
+        );
         assert!(!post.content.contains("-@everyone"), "{}", post.content);
         let mut long = published.clone();
         long.diff = "+line\n".repeat(1000);

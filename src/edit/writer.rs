@@ -80,7 +80,12 @@ pub fn remove(file: &BankFile, entry: &Located) -> Result<String, EditError> {
 
 /// The file's text (empty for a new file) with `entry_text` added at the end after a blank
 /// line.
-pub fn append(file: &BankFile, kind: Kind, id: &str, entry_text: &str) -> Result<String, EditError> {
+pub fn append(
+    file: &BankFile,
+    kind: Kind,
+    id: &str,
+    entry_text: &str,
+) -> Result<String, EditError> {
     let mut text = file.text.clone();
     if !text.trim().is_empty() {
         if !text.ends_with('\n') {
@@ -254,8 +259,14 @@ speaker = { en = "C" }
         assert_eq!(after.entries.len(), 3);
         assert_eq!(after.entries[0].value, file.entries[0].value);
         assert_eq!(after.entries[2].value, file.entries[2].value);
-        assert_eq!(after.entries[1].value["speaker"]["en"].as_str(), Some("Bee"));
-        assert!(text.contains("text = \"\"\"\nWords\ntwo.\"\"\""), "untouched value keeps its form");
+        assert_eq!(
+            after.entries[1].value["speaker"]["en"].as_str(),
+            Some("Bee")
+        );
+        assert!(
+            text.contains("text = \"\"\"\nWords\ntwo.\"\"\""),
+            "untouched value keeps its form"
+        );
         assert!(text.contains("# The second quote.\n[[quote]]\nid = \"two\""));
     }
 
@@ -272,7 +283,10 @@ speaker = { en = "C" }
         assert!(!text.contains("second quote"));
         let last = entry(&file, "three");
         let text = remove(&file, last).expect("remove last");
-        assert_eq!(text, FILE[..FILE.find("\n\n[[quote]]\nid = \"three\"").expect("three")].to_owned() + "\n");
+        assert_eq!(
+            text,
+            FILE[..FILE.find("\n\n[[quote]]\nid = \"three\"").expect("three")].to_owned() + "\n"
+        );
         let after = BankFile::parse("quotes.toml".into(), text);
         assert_eq!(after.entries.len(), 2);
     }
@@ -288,7 +302,10 @@ speaker = { en = "C" }
         let text = append(&file, Kind::Quote, "four", &new).expect("append");
         assert_eq!(text, format!("{FILE}\n{new}"));
         let empty = BankFile::parse("new.toml".into(), String::new());
-        assert_eq!(append(&empty, Kind::Quote, "four", &new).expect("new file"), new);
+        assert_eq!(
+            append(&empty, Kind::Quote, "four", &new).expect("new file"),
+            new
+        );
     }
 
     #[test]
@@ -297,7 +314,9 @@ speaker = { en = "C" }
         let one = entry(&file, "one");
         let old = "[[quote]]\nid = \"one\"\ntext = \"Old words.\"\nspeaker = { en = \"A\" }\n";
         let text = replace(&file, one, old).expect("replace");
-        assert!(text.starts_with("# Quotes, verbatim.\n\n[[quote]]\nid = \"one\"\ntext = \"Old words.\"\n"));
+        assert!(text.starts_with(
+            "# Quotes, verbatim.\n\n[[quote]]\nid = \"one\"\ntext = \"Old words.\"\n"
+        ));
         outside_kept(FILE, &text, one.range.start, FILE.len() - one.range.end);
     }
 
@@ -307,7 +326,10 @@ speaker = { en = "C" }
         let one = entry(&file, "one");
         // A replacement text that smuggles in a second entry.
         let sneaky = "[[quote]]\nid = \"one\"\ntext = \"x\"\n\n[[quote]]\nid = \"two\"\n";
-        assert!(matches!(replace(&file, one, sneaky), Err(EditError::Unusual(_))));
+        assert!(matches!(
+            replace(&file, one, sneaky),
+            Err(EditError::Unusual(_))
+        ));
     }
 
     #[test]

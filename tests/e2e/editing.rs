@@ -64,7 +64,15 @@ async fn start(require_review: bool) -> Bot {
     git(&root, &["add", "bank"]);
     git(
         &root,
-        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "bank"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "bank",
+        ],
     );
     let mut config = Config {
         bank: bank.clone(),
@@ -179,8 +187,13 @@ impl Harness {
                 json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]})
             })
             .collect();
-        self.send(5, json!({"custom_id": form, "components": rows}), member, "en-US")
-            .await
+        self.send(
+            5,
+            json!({"custom_id": form, "components": rows}),
+            member,
+            "en-US",
+        )
+        .await
     }
 
     async fn press(&mut self, custom_id: &str, member: Value) -> (u64, Value) {
@@ -235,37 +248,68 @@ async fn edit_flow() {
     } = start(false).await;
     let starter = bank.join("starter.toml");
     let original = std::fs::read_to_string(&starter).expect("read");
-    let entry_start = original.find("[[answer]]\nid = \"what-is-nimbus\"").expect("entry");
+    let entry_start = original
+        .find("[[answer]]\nid = \"what-is-nimbus\"")
+        .expect("entry");
 
     // A non-moderator is refused at the command.
     let (_, body) = h
-        .bank("edit", json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]), outsider())
+        .bank(
+            "edit",
+            json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]),
+            outsider(),
+        )
         .await;
     refused(&body["data"], "/bank edit by a non-moderator");
 
     // A moderator gets the form, pre-filled from the file.
     let (_, body) = h
-        .bank("edit", json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]), moderator(MOD_A))
+        .bank(
+            "edit",
+            json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]),
+            moderator(MOD_A),
+        )
         .await;
     let modal = Modal::from(&body);
     assert!(modal.id.starts_with("edit:form:"), "{}", modal.id);
     let ids: Vec<&str> = modal.values.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(ids, ["title", "aliases", "body", "details"]);
     assert_eq!(modal.value("title"), "What is Project Nimbus?");
-    assert!(modal.value("body").starts_with("Project Nimbus is a $1.2 billion"));
-    assert!(modal.value("details").contains("sources: seed-2022-07"), "{}", modal.value("details"));
+    assert!(modal
+        .value("body")
+        .starts_with("Project Nimbus is a $1.2 billion"));
+    assert!(
+        modal.value("details").contains("sources: seed-2022-07"),
+        "{}",
+        modal.value("details")
+    );
 
     // Someone else submitting that form is refused, and nothing is kept from it.
     let (n, body) = h
         .submit(&modal.id, &[("body", "Vandalised.")], outsider())
         .await;
-    refused(&h.settle(n, body).await.1, "a modal submit by a non-moderator");
+    refused(
+        &h.settle(n, body).await.1,
+        "a modal submit by a non-moderator",
+    );
 
     // A submit with a typo in a source id: the preview lists the problem, offers no Publish.
-    let new_body = "Project Nimbus is the Israeli government's cloud contract (edited from Discord).";
-    let typo = modal.value("details").replace("seed-2022-07", "seed-2022-7");
+    let new_body =
+        "Project Nimbus is the Israeli government's cloud contract (edited from Discord).";
+    let typo = modal
+        .value("details")
+        .replace("seed-2022-07", "seed-2022-7");
     let (n, body) = h
-        .submit(&modal.id, &[("title", modal.value("title")), ("aliases", modal.value("aliases")), ("body", new_body), ("details", &typo)], moderator(MOD_A))
+        .submit(
+            &modal.id,
+            &[
+                ("title", modal.value("title")),
+                ("aliases", modal.value("aliases")),
+                ("body", new_body),
+                ("details", &typo),
+            ],
+            moderator(MOD_A),
+        )
         .await;
     let (_, preview) = h.settle(n, body).await;
     let text = visible_text(&preview);
@@ -273,7 +317,12 @@ async fn edit_flow() {
     assert!(text.contains("starter.toml:"), "located: {text}");
     let again = button_with(&preview, "edit:again:");
     let cancel = button_with(&preview, "edit:cancel:");
-    assert!(!buttons(&preview).iter().any(|b| b.starts_with("edit:publish:")), "no Publish with errors");
+    assert!(
+        !buttons(&preview)
+            .iter()
+            .any(|b| b.starts_with("edit:publish:")),
+        "no Publish with errors"
+    );
     assert_no_mentions(&preview, "preview");
 
     // Someone else pressing its buttons is refused.
@@ -291,20 +340,34 @@ async fn edit_flow() {
 
     // Fixed: the preview shows the answer as readers would, with Publish.
     let (n, body) = h
-        .submit(&modal.id, &[("details", &modal.value("details").to_owned())], moderator(MOD_A))
+        .submit(
+            &modal.id,
+            &[("details", modal.value("details"))],
+            moderator(MOD_A),
+        )
         .await;
     let (_, preview) = h.settle(n, body).await;
     let text = visible_text(&preview);
     assert!(text.contains(new_body), "rendered: {text}");
-    assert!(text.contains(&format!("+en = \"{new_body}\"")), "diff shown: {text}");
+    assert!(
+        text.contains(&format!("+en = \"{new_body}\"")),
+        "diff shown: {text}"
+    );
     let publish = button_with(&preview, "edit:publish:");
     let (n, body) = h.press(&publish, outsider()).await;
     refused(&h.settle(n, body).await.1, "Publish by a non-moderator");
-    assert_eq!(std::fs::read_to_string(&starter).expect("read"), original, "nothing written yet");
+    assert_eq!(
+        std::fs::read_to_string(&starter).expect("read"),
+        original,
+        "nothing written yet"
+    );
 
     let (n, body) = h.press(&publish, moderator(MOD_A)).await;
     let (_, done) = h.settle(n, body).await;
-    assert!(visible_text(&done).contains("Published and live"), "{done:#}");
+    assert!(
+        visible_text(&done).contains("Published and live"),
+        "{done:#}"
+    );
 
     // The file: the entry changed, every byte before it the same.
     let after = std::fs::read_to_string(&starter).expect("read");
@@ -316,15 +379,35 @@ async fn edit_flow() {
     // The moderator log has who (a mention that pings nobody) and the diff.
     let log = h.last_post(MOD_LOG).expect("a moderator log post");
     let content = log.body["content"].as_str().unwrap_or_default();
-    assert!(content.contains(&format!("<@{MOD_A}>")) && content.contains("what-is-nimbus"), "{content}");
-    assert!(content.contains("```diff") && content.contains(&format!("+en = \"{new_body}\"")), "{content}");
+    assert!(
+        content.contains(&format!("<@{MOD_A}>")) && content.contains("what-is-nimbus"),
+        "{content}"
+    );
+    assert!(
+        content.contains("```diff") && content.contains(&format!("+en = \"{new_body}\"")),
+        "{content}"
+    );
     assert_no_mentions(&log.body, "moderator log");
-    assert_eq!(log.body["allowed_mentions"]["users"], json!([]), "pings nobody");
+    assert_eq!(
+        log.body["allowed_mentions"]["users"],
+        json!([]),
+        "pings nobody"
+    );
     // One commit, naming the entry, the language and the editor.
     let message = git(&root, &["log", "-1", "--format=%B"]);
-    assert!(message.starts_with("bank: edit answer what-is-nimbus (en)"), "{message}");
-    assert!(message.contains(&format!("Edited-by: user{MOD_A}")), "{message}");
-    assert_eq!(git(&root, &["status", "--porcelain", "bank"]), "", "committed");
+    assert!(
+        message.starts_with("bank: edit answer what-is-nimbus (en)"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("Edited-by: user{MOD_A}")),
+        "{message}"
+    );
+    assert_eq!(
+        git(&root, &["status", "--porcelain", "bank"]),
+        "",
+        "committed"
+    );
 
     // The draft is gone: pressing Publish again does nothing.
     let (n, body) = h.press(&publish, moderator(MOD_A)).await;
@@ -336,9 +419,14 @@ async fn edit_flow() {
     let mut archive = std::fs::read_to_string(&archive_path).expect("read");
     archive.push_str("\nWe will not stay silent while the technology we build is used this way.\n");
     for i in 0..40 {
-        archive.push_str(&format!("Paragraph {i} of the rest of the letter, kept for checking quotes.\n"));
+        archive.push_str(&format!(
+            "Paragraph {i} of the rest of the letter, kept for checking quotes.\n"
+        ));
     }
-    let url = h.standin.host("/attachments/9/777/guardian.txt", archive.clone().into_bytes());
+    let url = h.standin.host(
+        "/attachments/9/777/guardian.txt",
+        archive.clone().into_bytes(),
+    );
     let attachment = json!({"id": "777", "filename": "guardian.txt", "size": archive.len(),
         "url": url, "proxy_url": url, "content_type": "text/plain; charset=utf-8"});
     spec::assert_valid(&spec.attachment, &attachment, "the attachment object");
@@ -351,16 +439,32 @@ async fn edit_flow() {
     data["resolved"] = json!({"attachments": {"777": attachment}});
     let (n, body) = h.send(2, data, moderator(MOD_A), "en-US").await;
     let (_, preview) = h.settle(n, body).await;
-    assert!(visible_text(&preview).contains("archive text of source guardian-2021-10-12"), "{preview:#}");
     assert!(
-        h.standin.requests().iter().any(|r| r.method == "GET" && r.path == "/attachments/9/777/guardian.txt"),
+        visible_text(&preview).contains("archive text of source guardian-2021-10-12"),
+        "{preview:#}"
+    );
+    assert!(
+        h.standin
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == "/attachments/9/777/guardian.txt"),
         "downloaded"
     );
-    let (n, body) = h.press(&button_with(&preview, "edit:publish:"), moderator(MOD_A)).await;
+    let (n, body) = h
+        .press(&button_with(&preview, "edit:publish:"), moderator(MOD_A))
+        .await;
     assert!(visible_text(&h.settle(n, body).await.1).contains("Published and live"));
-    assert_eq!(std::fs::read_to_string(&archive_path).expect("read"), archive);
+    assert_eq!(
+        std::fs::read_to_string(&archive_path).expect("read"),
+        archive
+    );
     let log = h.last_post(MOD_LOG).expect("log");
-    assert_eq!(log.files.len(), 1, "the long diff is attached: {:?}", log.body);
+    assert_eq!(
+        log.files.len(),
+        1,
+        "the long diff is attached: {:?}",
+        log.body
+    );
     assert!(log.files[0].1.ends_with(".diff"), "{:?}", log.files[0].1);
     assert!(String::from_utf8_lossy(&log.files[0].2).contains("+We will not stay silent"));
 
@@ -370,31 +474,62 @@ async fn edit_flow() {
         .await;
     let form = Modal::from(&body);
     assert_eq!(form.values[0].0, "id");
-    let details = form.value("details").replace("source: ", "source: guardian-2021-10-12").replace("date: ", "date: 2021-10-12");
+    let details = form
+        .value("details")
+        .replace("source: ", "source: guardian-2021-10-12")
+        .replace("date: ", "date: 2021-10-12");
     let (n, body) = h
-        .submit(&form.id, &[
-            ("id", "guardian-silent"),
-            ("text", "We will not stay silent while the technology we build is used this way."),
-            ("speaker", "Google and Amazon workers"),
-            ("role", "Authors of the open letter"),
-            ("details", &details),
-        ], moderator(MOD_A))
+        .submit(
+            &form.id,
+            &[
+                ("id", "guardian-silent"),
+                (
+                    "text",
+                    "We will not stay silent while the technology we build is used this way.",
+                ),
+                ("speaker", "Google and Amazon workers"),
+                ("role", "Authors of the open letter"),
+                ("details", &details),
+            ],
+            moderator(MOD_A),
+        )
         .await;
     let (_, preview) = h.settle(n, body).await;
-    let (n, body) = h.press(&button_with(&preview, "edit:publish:"), moderator(MOD_A)).await;
-    assert!(visible_text(&h.settle(n, body).await.1).contains("Published and live"), "{preview:#}");
-    let (_, body) = h
-        .command("quote", json!([{"name": "about", "type": 3, "value": "guardian-silent"}]), outsider(), "en-US")
+    let (n, body) = h
+        .press(&button_with(&preview, "edit:publish:"), moderator(MOD_A))
         .await;
-    assert!(visible_text(&body["data"]).contains("We will not stay silent"), "{body:#}");
+    assert!(
+        visible_text(&h.settle(n, body).await.1).contains("Published and live"),
+        "{preview:#}"
+    );
+    let (_, body) = h
+        .command(
+            "quote",
+            json!([{"name": "about", "type": 3, "value": "guardian-silent"}]),
+            outsider(),
+            "en-US",
+        )
+        .await;
+    assert!(
+        visible_text(&body["data"]).contains("We will not stay silent"),
+        "{body:#}"
+    );
 
     // A conflict: the entry changes on disk between the form and Publish.
     let (_, body) = h
-        .bank("edit", json!([{"name": "entry", "type": 3, "value": "guardian-letter"}]), moderator(MOD_B))
+        .bank(
+            "edit",
+            json!([{"name": "entry", "type": 3, "value": "guardian-letter"}]),
+            moderator(MOD_B),
+        )
         .await;
     let form = Modal::from(&body);
     let (n, body) = h
-        .submit(&form.id, &[("title", "The workers' open letter")], moderator(MOD_B))
+        .submit(
+            &form.id,
+            &[("title", "The workers' open letter")],
+            moderator(MOD_B),
+        )
         .await;
     let (_, preview) = h.settle(n, body).await;
     let publish = button_with(&preview, "edit:publish:");
@@ -405,27 +540,62 @@ async fn edit_flow() {
     std::fs::write(&starter, &hand).expect("hand edit");
     let (n, body) = h.press(&publish, moderator(MOD_B)).await;
     let (_, refusal) = h.settle(n, body).await;
-    assert!(visible_text(&refusal).contains("Not published"), "{refusal:#}");
-    assert_eq!(std::fs::read_to_string(&starter).expect("read"), hand, "nothing overwritten");
+    assert!(
+        visible_text(&refusal).contains("Not published"),
+        "{refusal:#}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&starter).expect("read"),
+        hand,
+        "nothing overwritten"
+    );
     let current = button_with(&refusal, "edit:current:");
     let (n, body) = h.press(&current, outsider()).await;
-    refused(&h.settle(n, body).await.1, "Edit again from the current version by a non-moderator");
+    refused(
+        &h.settle(n, body).await.1,
+        "Edit again from the current version by a non-moderator",
+    );
     let (_, body) = h.press(&current, moderator(MOD_B)).await;
-    assert_eq!(Modal::from(&body).value("title"), "Changed by hand", "the current version");
-    git(&root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "hand edit"]);
+    assert_eq!(
+        Modal::from(&body).value("title"),
+        "Changed by hand",
+        "the current version"
+    );
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qam",
+            "hand edit",
+        ],
+    );
 
     // History and revert: the first edit is undone, byte for byte.
     let (n, body) = h
-        .bank("history", json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]), moderator(MOD_B))
+        .bank(
+            "history",
+            json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]),
+            moderator(MOD_B),
+        )
         .await;
     let (_, listing) = h.settle(n, body).await;
-    assert!(visible_text(&listing).contains(&format!("by user{MOD_A}")), "{listing:#}");
+    assert!(
+        visible_text(&listing).contains(&format!("by user{MOD_A}")),
+        "{listing:#}"
+    );
     let (_, body) = h
         .send(
             4,
-            command_data("bank", json!([{"name": "revert", "type": 1, "options": [
+            command_data(
+                "bank",
+                json!([{"name": "revert", "type": 1, "options": [
                 {"name": "entry", "type": 3, "value": "what-is-nimbus"},
-                {"name": "change", "type": 3, "value": "", "focused": true}]}])),
+                {"name": "change", "type": 3, "value": "", "focused": true}]}]),
+            ),
             moderator(MOD_B),
             "en-US",
         )
@@ -437,12 +607,18 @@ async fn edit_flow() {
         .bank("revert", json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}, {"name": "change", "type": 3, "value": change}]), moderator(MOD_B))
         .await;
     let (_, preview) = h.settle(n, body).await;
-    let (n, body) = h.press(&button_with(&preview, "edit:publish:"), moderator(MOD_B)).await;
+    let (n, body) = h
+        .press(&button_with(&preview, "edit:publish:"), moderator(MOD_B))
+        .await;
     assert!(visible_text(&h.settle(n, body).await.1).contains("Published and live"));
     let reverted = std::fs::read_to_string(&starter).expect("read");
     let entry = |text: &str| {
-        let start = text.find("[[answer]]\nid = \"what-is-nimbus\"").expect("entry");
-        let end = text[start + 1..].find("\n[[").map_or(text.len(), |e| start + 1 + e);
+        let start = text
+            .find("[[answer]]\nid = \"what-is-nimbus\"")
+            .expect("entry");
+        let end = text[start + 1..]
+            .find("\n[[")
+            .map_or(text.len(), |e| start + 1 + e);
         text[start..end].to_owned()
     };
     assert_eq!(entry(&reverted), entry(&original), "the entry as it was");
@@ -454,7 +630,11 @@ async fn edit_flow() {
     let requests = h.standin.requests();
     assert!(validate_all(&spec, &requests) >= 30);
     assert!(h.posts(MOD_LOG) >= 4, "a log post per change");
-    assert_eq!(h.standin.unexpected(), Vec::<String>::new(), "unexpected routes");
+    assert_eq!(
+        h.standin.unexpected(),
+        Vec::<String>::new(),
+        "unexpected routes"
+    );
     tokio::time::timeout(Duration::from_secs(15), running.shutdown())
         .await
         .expect("the bot shuts down cleanly");
@@ -481,18 +661,33 @@ async fn review_flow() {
 
     // Moderator A publishes: it becomes a proposal in the review channel, nothing is written.
     let (_, body) = h
-        .bank("edit", json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]), moderator(MOD_A))
+        .bank(
+            "edit",
+            json!([{"name": "entry", "type": 3, "value": "what-is-nimbus"}]),
+            moderator(MOD_A),
+        )
         .await;
     let form = Modal::from(&body);
     let new_body = "Project Nimbus is a cloud contract; this text went through review.";
-    let (n, body) = h.submit(&form.id, &[("body", new_body)], moderator(MOD_A)).await;
+    let (n, body) = h
+        .submit(&form.id, &[("body", new_body)], moderator(MOD_A))
+        .await;
     let (_, preview) = h.settle(n, body).await;
-    let (n, body) = h.press(&button_with(&preview, "edit:publish:"), moderator(MOD_A)).await;
+    let (n, body) = h
+        .press(&button_with(&preview, "edit:publish:"), moderator(MOD_A))
+        .await;
     let (_, told) = h.settle(n, body).await;
-    assert!(visible_text(&told).contains(&format!("<#{REVIEW}>")), "{told:#}");
+    assert!(
+        visible_text(&told).contains(&format!("<#{REVIEW}>")),
+        "{told:#}"
+    );
     assert_eq!(std::fs::read_to_string(&starter).expect("read"), original);
     let proposal = h.last_post(REVIEW).expect("the proposal");
-    assert!(visible_text(&proposal.body).contains(new_body), "{:#}", proposal.body);
+    assert!(
+        visible_text(&proposal.body).contains(new_body),
+        "{:#}",
+        proposal.body
+    );
     assert_no_mentions(&proposal.body, "proposal");
     let approve = button_with(&proposal.body, "edit:approve:");
     let reject = button_with(&proposal.body, "edit:reject:");
@@ -500,7 +695,10 @@ async fn review_flow() {
     // The proposer cannot approve; an editor-role member cannot; a member cannot reject.
     let (n, body) = h.press(&approve, moderator(MOD_A)).await;
     let (_, data) = h.settle(n, body).await;
-    assert!(visible_text(&data).contains("another moderator must approve"), "{data:#}");
+    assert!(
+        visible_text(&data).contains("another moderator must approve"),
+        "{data:#}"
+    );
     let (n, body) = h.press(&approve, editor_member()).await;
     refused(&h.settle(n, body).await.1, "Approve by an editor");
     let (n, body) = h.press(&reject, outsider()).await;
@@ -510,34 +708,74 @@ async fn review_flow() {
     // Moderator B approves: published, the proposal message updated, the proposer told.
     let (n, body) = h.press(&approve, moderator(MOD_B)).await;
     let (kind, update) = h.settle(n, body).await;
-    assert!(kind == 6 || kind == 7, "the proposal message is updated: {kind}");
-    assert!(visible_text(&update).contains(&format!("Approved by <@{MOD_B}>")), "{update:#}");
+    assert!(
+        kind == 6 || kind == 7,
+        "the proposal message is updated: {kind}"
+    );
+    assert!(
+        visible_text(&update).contains(&format!("Approved by <@{MOD_B}>")),
+        "{update:#}"
+    );
     assert!(buttons(&update).is_empty(), "decided: no more buttons");
-    assert!(std::fs::read_to_string(&starter).expect("read").contains(new_body));
+    assert!(std::fs::read_to_string(&starter)
+        .expect("read")
+        .contains(new_body));
     let told = h.last_post(REVIEW).expect("the proposer is told");
-    assert!(visible_text(&told.body).contains(&format!("<@{MOD_A}>, your proposal")), "{:#}", told.body);
+    assert!(
+        visible_text(&told.body).contains(&format!("<@{MOD_A}>, your proposal")),
+        "{:#}",
+        told.body
+    );
     assert_eq!(told.body["allowed_mentions"]["parse"], json!([]));
-    assert_eq!(told.body["allowed_mentions"]["users"], json!([MOD_A.to_string()]), "only the proposer is pinged");
+    assert_eq!(
+        told.body["allowed_mentions"]["users"],
+        json!([MOD_A.to_string()]),
+        "only the proposer is pinged"
+    );
     let message = git(&root, &["log", "-1", "--format=%B"]);
-    assert!(message.contains(&format!("Edited-by: user{MOD_A}")) && message.contains(&format!("Approved-by: user{MOD_B}")), "{message}");
+    assert!(
+        message.contains(&format!("Edited-by: user{MOD_A}"))
+            && message.contains(&format!("Approved-by: user{MOD_B}")),
+        "{message}"
+    );
     let text = visible_text(&h.ask("what is project nimbus", None).await);
     assert!(text.contains("went through review"), "{text}");
 
     // A member with the editor role may propose, never publish; B rejects it.
     let (_, body) = h
-        .bank("edit", json!([{"name": "entry", "type": 3, "value": "guardian-letter"}]), editor_member())
+        .bank(
+            "edit",
+            json!([{"name": "entry", "type": 3, "value": "guardian-letter"}]),
+            editor_member(),
+        )
         .await;
     let form = Modal::from(&body);
-    let (n, body) = h.submit(&form.id, &[("title", "Proposed by an editor")], editor_member()).await;
+    let (n, body) = h
+        .submit(
+            &form.id,
+            &[("title", "Proposed by an editor")],
+            editor_member(),
+        )
+        .await;
     let (_, preview) = h.settle(n, body).await;
-    let (n, body) = h.press(&button_with(&preview, "edit:publish:"), editor_member()).await;
+    let (n, body) = h
+        .press(&button_with(&preview, "edit:publish:"), editor_member())
+        .await;
     assert!(visible_text(&h.settle(n, body).await.1).contains("Proposed in"));
     let before = std::fs::read_to_string(&starter).expect("read");
     assert!(!before.contains("Proposed by an editor"));
     let proposal = h.last_post(REVIEW).expect("the proposal");
-    let (n, body) = h.press(&button_with(&proposal.body, "edit:reject:"), moderator(MOD_B)).await;
+    let (n, body) = h
+        .press(
+            &button_with(&proposal.body, "edit:reject:"),
+            moderator(MOD_B),
+        )
+        .await;
     let (_, update) = h.settle(n, body).await;
-    assert!(visible_text(&update).contains(&format!("Rejected by <@{MOD_B}>")), "{update:#}");
+    assert!(
+        visible_text(&update).contains(&format!("Rejected by <@{MOD_B}>")),
+        "{update:#}"
+    );
     assert_eq!(std::fs::read_to_string(&starter).expect("read"), before);
     // An editor cannot see the status.
     let (_, body) = h.bank("status", json!([]), editor_member()).await;
@@ -545,7 +783,11 @@ async fn review_flow() {
 
     let requests = h.standin.requests();
     assert!(validate_all(&spec, &requests) >= 15);
-    assert_eq!(h.standin.unexpected(), Vec::<String>::new(), "unexpected routes");
+    assert_eq!(
+        h.standin.unexpected(),
+        Vec::<String>::new(),
+        "unexpected routes"
+    );
     tokio::time::timeout(Duration::from_secs(15), running.shutdown())
         .await
         .expect("the bot shuts down cleanly");

@@ -31,8 +31,11 @@ pub struct Recorded {
     pub files: Vec<(String, String, Vec<u8>)>,
 }
 
-/// Splits a `multipart/form-data` body into (part name, file name, bytes) parts.
-fn multipart(content_type: &str, raw: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u8>)>> {
+/// One part of a multipart body: its name, its file name if any, its bytes.
+type Part = (String, Option<String>, Vec<u8>);
+
+/// Splits a `multipart/form-data` body into its parts.
+fn multipart(content_type: &str, raw: &[u8]) -> Option<Vec<Part>> {
     let boundary = content_type.split("boundary=").nth(1)?.trim_matches('"');
     let delimiter = format!("--{boundary}");
     let text = raw;

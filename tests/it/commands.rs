@@ -291,3 +291,45 @@ fn autocomplete_limits_and_order() {
     assert_eq!(speakers.len(), 1);
     assert_eq!(speakers[0].name, "Aly Panjwani");
 }
+
+#[test]
+fn bank_editing_options_complete_over_every_id() {
+    let bank = fixture_bank();
+    let choices = autocomplete(&bank, &ac("bank", "entry", "", None));
+    assert_eq!(
+        choices.len(),
+        25.min(bank.answers.len() + bank.quotes.len() + bank.sources.len() + bank.events.len())
+    );
+    let kinds: std::collections::HashSet<&str> = choices
+        .iter()
+        .filter_map(|c| c.name.split(" · ").next())
+        .collect();
+    assert!(
+        kinds.contains("answer") && kinds.contains("quote") && kinds.contains("source"),
+        "{kinds:?}"
+    );
+    let by_id = autocomplete(&bank, &ac("bank", "entry", "guardian", None));
+    assert!(!by_id.is_empty());
+    assert!(
+        by_id
+            .iter()
+            .all(|c| c.value.contains("guardian") || c.name.to_lowercase().contains("guardian")),
+        "{by_id:?}"
+    );
+    assert!(
+        by_id[0].value.starts_with("guardian"),
+        "ids that start with it come first: {by_id:?}"
+    );
+    let sources = autocomplete(&bank, &ac("bank", "source", "", None));
+    assert!(!sources.is_empty());
+    assert!(sources
+        .iter()
+        .all(|c| c.name.starts_with("source · ") && bank.source(&c.value).is_some()));
+    assert!(
+        autocomplete(&bank, &ac("bank", "change", "", None)).is_empty(),
+        "the adapter reads history"
+    );
+    for c in choices.iter().chain(&by_id).chain(&sources) {
+        assert!(c.name.chars().count() <= 100 && c.value.len() <= 100);
+    }
+}

@@ -121,27 +121,49 @@ fn an_edit_of_each_kind_keeps_every_other_byte_and_loads_back() {
     let editor = editor(&s);
     let cases: [(&str, &str, &str, &str); 4] = [
         ("nimbus-value", "ar", "body", "نص جديد للجواب.\nوسطر ثانٍ."),
-        ("seed-ice-gloss", "en", "translation", "A new translation, the bank's own."),
+        (
+            "seed-ice-gloss",
+            "en",
+            "translation",
+            "A new translation, the bank's own.",
+        ),
         ("crn-nimbus-2021", "ar", "outlet", "سي آر إن"),
-        ("ev-2018-aws-summit-protest", "en", "text", "Protests at the AWS Summit in New York."),
+        (
+            "ev-2018-aws-summit-protest",
+            "en",
+            "text",
+            "Protests at the AWS Summit in New York.",
+        ),
     ];
     for (id, lang, field, value) in cases {
         let bank = live(&s.bank);
         let before = BankFiles::read(&s.bank).expect("read");
         let (file, entry) = before.find(id).expect("entry");
-        let (path, text, range) = (file.relative.clone(), file.text.clone(), entry.range.clone());
+        let (path, text, range) = (
+            file.relative.clone(),
+            file.text.clone(),
+            entry.range.clone(),
+        );
         let untouched = others(&s.bank, id);
 
         let mut pending = editor.open(&bank, id, Some(lang)).expect("open");
         pending.submit(&typed(&[(field, value)]));
         let preview = editor.preview(&pending);
         assert_eq!(preview.errors, 0, "{id}: {:?}", preview.problems);
-        assert!(preview.diff.contains(&format!("+++ b/{}", path.display())), "{}", preview.diff);
+        assert!(
+            preview.diff.contains(&format!("+++ b/{}", path.display())),
+            "{}",
+            preview.diff
+        );
         let published = publish(&editor, &pending);
-        assert_eq!(published.files, [path.clone()]);
+        assert_eq!(published.files, std::slice::from_ref(&path));
 
         let after = std::fs::read_to_string(s.bank.join(&path)).expect("read");
-        assert_eq!(&after[..range.start], &text[..range.start], "{id}: bytes before");
+        assert_eq!(
+            &after[..range.start],
+            &text[..range.start],
+            "{id}: bytes before"
+        );
         let tail = text.len() - range.end;
         assert_eq!(
             &after[after.len() - tail..],
@@ -151,7 +173,11 @@ fn an_edit_of_each_kind_keeps_every_other_byte_and_loads_back() {
         assert_eq!(others(&s.bank, id), untouched, "{id}: every other entry");
         let bank = live(&s.bank);
         let reopened = editor.open(&bank, id, Some(lang)).expect("reopen");
-        assert_eq!(shown(&reopened, field), value, "{id}: the new value reads back");
+        assert_eq!(
+            shown(&reopened, field),
+            value,
+            "{id}: the new value reads back"
+        );
     }
     // The Arabic body kept its """ block and its final newline; English was not touched.
     let bank = live(&s.bank);
@@ -160,7 +186,11 @@ fn an_edit_of_each_kind_keeps_every_other_byte_and_loads_back() {
     assert!(answer.body["en"].starts_with("The initial investment was 4 billion shekels"));
     let source = bank.source("crn-nimbus-2021").expect("source");
     assert_eq!(source.outlet.get("ar"), "سي آر إن");
-    assert_eq!(source.outlet.get("en"), "CRN", "a single name became per-language, keeping it");
+    assert_eq!(
+        source.outlet.get("en"),
+        "CRN",
+        "a single name became per-language, keeping it"
+    );
 }
 
 #[test]
@@ -190,15 +220,25 @@ fn adding_then_removing_an_answer_gives_back_the_file_byte_for_byte() {
     );
     let published = publish(&editor, &pending);
     assert_eq!(published.summary, "add answer nimbus-test-answer (en)");
-    assert_eq!(published.files, [PathBuf::from("contract.toml")], "the file of its category");
+    assert_eq!(
+        published.files,
+        [PathBuf::from("contract.toml")],
+        "the file of its category"
+    );
     let added = std::fs::read_to_string(s.bank.join("contract.toml")).expect("read");
-    assert!(added.starts_with(&original), "the file only grew at the end");
+    assert!(
+        added.starts_with(&original),
+        "the file only grew at the end"
+    );
     assert!(added.ends_with(
         "[answer.body]\nen = \"\"\"\nA body that \"quotes\" and says @everyone.\nOn two lines.\"\"\"\n"
     ), "{}", &added[original.len()..]);
     let bank = live(&s.bank);
     let answer = bank.answer("nimbus-test-answer").expect("added");
-    assert_eq!(answer.aliases["en"], ["test question one", "test question two"]);
+    assert_eq!(
+        answer.aliases["en"],
+        ["test question one", "test question two"]
+    );
     assert_eq!(bank.sources[answer.sources[1]].id, "globes-2021-04-21");
 
     let pending = editor.remove(&bank, "nimbus-test-answer").expect("remove");
@@ -214,7 +254,9 @@ fn a_new_quote_must_be_in_its_source_archive_which_can_be_attached() {
     let editor = editor(&s);
     let bank = live(&s.bank);
     let words = "The cloud sites will keep the government and military data within Israel’s borders, a newer copy says.";
-    let mut pending = editor.open_new(&bank, Kind::Quote, Some("en")).expect("new");
+    let mut pending = editor
+        .open_new(&bank, Kind::Quote, Some("en"))
+        .expect("new");
     pending.submit(&typed(&[
         ("id", "crn-newer-copy"),
         ("text", words),
@@ -225,12 +267,18 @@ fn a_new_quote_must_be_in_its_source_archive_which_can_be_attached() {
     let preview = editor.preview(&pending);
     assert!(preview.errors > 0);
     assert!(
-        preview.problems.iter().any(|p| p.contains("does not appear in the archive of source `crn-nimbus-2021`")),
+        preview
+            .problems
+            .iter()
+            .any(|p| p.contains("does not appear in the archive of source `crn-nimbus-2021`")),
         "{:?}",
         preview.problems
     );
     assert_eq!(
-        editor.publish(&pending, None, None).err().map(|r| matches!(r, Refusal::Invalid(_))),
+        editor
+            .publish(&pending, None, None)
+            .err()
+            .map(|r| matches!(r, Refusal::Invalid(_))),
         Some(true)
     );
 
@@ -238,7 +286,9 @@ fn a_new_quote_must_be_in_its_source_archive_which_can_be_attached() {
     let archive = s.bank.join("archive/crn-nimbus-2021.txt");
     let old = std::fs::read_to_string(&archive).expect("read");
     let upload = format!("{old}\n{words}\n");
-    let attach = editor.archive("crn-nimbus-2021", upload.as_bytes()).expect("archive");
+    let attach = editor
+        .archive("crn-nimbus-2021", upload.as_bytes())
+        .expect("archive");
     let preview = editor.preview(&attach);
     assert_eq!(preview.errors, 0, "{:?}", preview.problems);
     publish(&editor, &attach);
@@ -270,7 +320,10 @@ fn archive_uploads_must_be_plain_utf8_text_within_the_limit() {
         assert!(error.to_string().contains(expected), "{error}");
     }
     assert!(editor.archive("no-such-source", b"text").is_err());
-    assert!(editor.archive("crn-value", b"text").is_err(), "a quote is not a source");
+    assert!(
+        editor.archive("crn-value", b"text").is_err(),
+        "a quote is not a source"
+    );
 }
 
 #[test]
@@ -288,7 +341,9 @@ fn a_source_without_an_archive_gets_one_in_the_archive_folder() {
             !e.value.contains_key("archive")
         })
         .expect("a source with no archive");
-    let pending = editor.archive(&id, "Some words of the page.\n".as_bytes()).expect("archive");
+    let pending = editor
+        .archive(&id, "Some words of the page.\n".as_bytes())
+        .expect("archive");
     let published = publish(&editor, &pending);
     let expected = PathBuf::from(format!("archive/{id}.txt"));
     assert!(published.files.contains(&expected), "{:?}", published.files);
@@ -327,12 +382,19 @@ fn a_change_made_meanwhile_is_never_overwritten() {
     std::fs::write(&path, &hand2).expect("hand edit");
     assert!(editor.preview(&pending).conflict);
     assert_eq!(editor.publish(&pending, None, None), Err(Refusal::Conflict));
-    assert_eq!(std::fs::read_to_string(&path).expect("read"), hand2, "nothing written");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        hand2,
+        "nothing written"
+    );
 
     // Starting again from the current version works, and keeps both hand edits.
     let bank = live(&s.bank);
     other = editor.reopen(&bank, &other).expect("reopen");
-    assert_eq!(shown(&other, "title"), "How much is the Nimbus contract worth, in total?");
+    assert_eq!(
+        shown(&other, "title"),
+        "How much is the Nimbus contract worth, in total?"
+    );
     other.submit(&typed(&[("title", "How much is Nimbus worth?")]));
     publish(&editor, &other);
     let text = std::fs::read_to_string(&path).expect("read");
@@ -346,7 +408,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .current_dir(dir)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -360,11 +426,17 @@ fn revert_restores(s: &Setup) {
 
     let bank = live(&s.bank);
     let mut first = editor.open(&bank, id, Some("ar")).expect("open");
-    first.submit(&typed(&[("title", "ما هي حملة لا تكنولوجيا للفصل العنصري؟")]));
+    first.submit(&typed(&[(
+        "title",
+        "ما هي حملة لا تكنولوجيا للفصل العنصري؟",
+    )]));
     let one = publish(&editor, &first);
     let bank = live(&s.bank);
     let mut second = editor.open(&bank, id, None).expect("open");
-    second.submit(&typed(&[("aliases", "no tech for apartheid\nnotechforapartheid")]));
+    second.submit(&typed(&[(
+        "aliases",
+        "no tech for apartheid\nnotechforapartheid",
+    )]));
     let two = publish(&editor, &second);
 
     let changes = editor.changes(id, 10).expect("history");
@@ -388,7 +460,10 @@ fn revert_restores(s: &Setup) {
     assert_eq!(file.slice(entry), original_entry);
     assert_eq!(editor.changes(id, 10).expect("history").len(), 3);
     assert!(editor.revert(id, "not-a-change").is_err());
-    assert!(editor.revert("nimbus-value", &one.change).is_err(), "a change to another entry");
+    assert!(
+        editor.revert("nimbus-value", &one.change).is_err(),
+        "a change to another entry"
+    );
 }
 
 #[test]
@@ -398,22 +473,43 @@ fn the_history_file_records_and_reverts_without_git() {
     revert_restores(&s);
     let lines = std::fs::read_to_string(s.state.join("history.jsonl")).expect("history file");
     assert_eq!(lines.lines().count(), 3);
-    let first: serde_json::Value = serde_json::from_str(lines.lines().next().expect("line")).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(lines.lines().next().expect("line")).expect("json");
     assert_eq!(first["editor"], "tester");
     assert_eq!(first["action"], "edit");
-    assert!(first["before"].as_str().is_some_and(|b| b.starts_with("[[answer]]")));
+    assert!(first["before"]
+        .as_str()
+        .is_some_and(|b| b.starts_with("[[answer]]")));
 }
 
 #[test]
 fn git_records_one_commit_per_change_and_reverts() {
-    if std::process::Command::new("git").arg("--version").output().is_err() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         return; // no git here; the history-file test covers the same flow
     }
     let s = setup();
     let root = s.bank.parent().expect("parent").to_path_buf();
     git(&root, &["init", "-q"]);
-    git(&root, &["-c", "user.name=t", "-c", "user.email=t@t", "add", "."]);
-    git(&root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start"]);
+    git(
+        &root,
+        &["-c", "user.name=t", "-c", "user.email=t@t", "add", "."],
+    );
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "start",
+        ],
+    );
     assert!(matches!(editor(&s).history(), History::Git { .. }));
     revert_restores(&s);
     let log = git(&root, &["log", "--format=%s%n%b%x1e"]);
@@ -423,12 +519,25 @@ fn git_records_one_commit_per_change_and_reverts() {
         .filter(|c| !c.is_empty())
         .collect();
     assert_eq!(commits.len(), 4, "{log}");
-    assert!(commits[2].starts_with("bank: edit answer what-is-notechforapartheid (ar)"), "{log}");
+    assert!(
+        commits[2].starts_with("bank: edit answer what-is-notechforapartheid (ar)"),
+        "{log}"
+    );
     assert!(commits[2].contains("Edited-by: tester"), "{log}");
     assert!(commits[0].contains("Bank-Action: revert"), "{log}");
-    assert!(!log.contains("not yet committed"), "the tree was clean: {log}");
-    assert_eq!(git(&root, &["status", "--porcelain"]), "", "everything committed");
-    assert!(!s.state.join("history.jsonl").exists(), "git is the history");
+    assert!(
+        !log.contains("not yet committed"),
+        "the tree was clean: {log}"
+    );
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "everything committed"
+    );
+    assert!(
+        !s.state.join("history.jsonl").exists(),
+        "git is the history"
+    );
 }
 
 #[test]
@@ -436,9 +545,14 @@ fn removal_is_refused_while_other_entries_refer_to_it() {
     let s = setup();
     let editor = editor(&s);
     let bank = live(&s.bank);
-    let error = editor.remove(&bank, "crn-nimbus-2021").expect_err("refused");
+    let error = editor
+        .remove(&bank, "crn-nimbus-2021")
+        .expect_err("refused");
     let text = error.to_string();
-    assert!(text.contains("answer what-is-nimbus") && text.contains("quote crn-value"), "{text}");
+    assert!(
+        text.contains("answer what-is-nimbus") && text.contains("quote crn-value"),
+        "{text}"
+    );
     assert!(editor.remove(&bank, "no-such-entry").is_err());
 }
 
@@ -473,7 +587,10 @@ fn typed_text_cannot_escape_the_bank_or_its_toml() {
         ("id", "fine-id"),
         ("title", "A fine title"),
         ("body", sneaky),
-        ("details", "sources: crn-nimbus-2021\ncategory: ../../etc\nreviewed: 2026-11-28"),
+        (
+            "details",
+            "sources: crn-nimbus-2021\ncategory: ../../etc\nreviewed: 2026-11-28",
+        ),
     ]));
     let preview = editor.preview(&pending);
     assert_eq!(preview.errors, 0, "{:?}", preview.problems);
@@ -481,7 +598,10 @@ fn typed_text_cannot_escape_the_bank_or_its_toml() {
     assert_eq!(published.files, [PathBuf::from("answers.toml")]);
     let bank = live(&s.bank);
     assert!(bank.answer("injected").is_none());
-    assert_eq!(bank.answer("fine-id").expect("added").body["en"], sneaky.trim());
+    assert_eq!(
+        bank.answer("fine-id").expect("added").body["en"],
+        sneaky.trim()
+    );
     let after: Vec<PathBuf> = BankFiles::read(&s.bank)
         .expect("read")
         .files
@@ -498,7 +618,11 @@ fn typed_text_cannot_escape_the_bank_or_its_toml() {
     ]));
     let preview = editor.preview(&pending);
     assert_eq!(preview.errors, 2, "{:?}", preview.problems);
-    assert!(preview.problems[1].contains("did you mean `sources`"), "{:?}", preview.problems);
+    assert!(
+        preview.problems[1].contains("did you mean `sources`"),
+        "{:?}",
+        preview.problems
+    );
 }
 
 #[test]
@@ -511,7 +635,10 @@ fn quote_provenance_is_edited_like_any_other_field_and_checked_the_same() {
         .open(&bank, "seed-campaign-may-2021", Some("en"))
         .expect("open");
     assert_eq!(shown(&pending, "translated_by"), "the Arabic seed article");
-    pending.submit(&typed(&[("translated_by", "the Arabic news article (the seed)")]));
+    pending.submit(&typed(&[(
+        "translated_by",
+        "the Arabic news article (the seed)",
+    )]));
     let preview = editor.preview(&pending);
     assert_eq!(preview.errors, 0, "{:?}", preview.problems);
     publish(&editor, &pending);
@@ -521,12 +648,17 @@ fn quote_provenance_is_edited_like_any_other_field_and_checked_the_same() {
         entry.value["translated_by"]["en"].as_str(),
         Some("the Arabic news article (the seed)")
     );
-    assert_eq!(entry.value["translated_by"]["ar"].as_str(), Some("المقال العربي"));
+    assert_eq!(
+        entry.value["translated_by"]["ar"].as_str(),
+        Some("المقال العربي")
+    );
 
     // Its own form shows provenance in the details; a translation with no spoken language is
     // refused by the same check as in the files.
     let bank = live(&s.bank);
-    let pending = editor.open(&bank, "seed-campaign-may-2021", None).expect("open");
+    let pending = editor
+        .open(&bank, "seed-campaign-may-2021", None)
+        .expect("open");
     let details = shown(&pending, "details");
     assert!(details.contains("provenance: translated"), "{details}");
     assert!(details.contains("original: campaign-bombed"), "{details}");
@@ -538,7 +670,10 @@ fn quote_provenance_is_edited_like_any_other_field_and_checked_the_same() {
     let preview = editor.preview(&pending);
     assert!(preview.errors > 0, "{:?}", preview.problems);
     assert!(
-        preview.problems.iter().any(|p| p.contains("spoken_language")),
+        preview
+            .problems
+            .iter()
+            .any(|p| p.contains("spoken_language")),
         "{:?}",
         preview.problems
     );
