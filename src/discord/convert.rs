@@ -259,15 +259,7 @@ pub fn button_rows(reply: &Reply) -> Vec<CreateActionRow> {
 /// An interaction response message for `reply`: content, embeds, buttons, the ephemeral flag
 /// when the reply is private, and mentions off.
 pub fn response_message(reply: &Reply) -> CreateInteractionResponseMessage {
-    let mut message = CreateInteractionResponseMessage::new()
-        .embeds(embeds(reply))
-        .components(button_rows(reply))
-        .ephemeral(reply.visibility == Visibility::Ephemeral)
-        .allowed_mentions(no_mentions());
-    if let Some(content) = &reply.content {
-        message = message.content(truncate(content, CONTENT_LIMIT));
-    }
-    message
+    update_message(reply).ephemeral(reply.visibility == Visibility::Ephemeral)
 }
 
 /// An edit of a deferred response into `reply` (the ephemeral flag was set by the deferral).

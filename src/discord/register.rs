@@ -351,7 +351,10 @@ mod tests {
             .iter()
             .filter_map(|o| o["name"].as_str())
             .collect();
-        assert_eq!(subs, ["status", "reload"]);
+        assert_eq!(
+            subs,
+            ["status", "reload", "edit", "new", "archive", "remove", "history", "revert"]
+        );
         let ask = commands
             .iter()
             .find(|c| c["name"] == "ask")
