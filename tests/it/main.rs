@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod hostile;
 mod normalize;
 mod render;
 mod search_quality;
@@ -25,6 +26,7 @@ pub fn options() -> nimbus_bot::bank::LoadOptions {
         default_language: None,
         stale_after_days: 365,
         today: time::macros::date!(2026 - 11 - 28),
+        ..nimbus_bot::bank::LoadOptions::default()
     }
 }
 
