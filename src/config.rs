@@ -278,3 +278,76 @@ fn bad_id(text: &str, config: &Config) -> Option<(usize, String)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn error_of(text: &str) -> String {
+        match Config::parse(text) {
+            Ok(config) => panic!("accepted: {config:?}"),
+            Err(message) => message,
+        }
+    }
+
+    /// Each id that cannot be a Discord id is refused at its `line:col` (a 0 used to panic
+    /// `register`, or the task posting reload outcomes).
+    #[test]
+    fn zero_and_malformed_ids_are_refused_where_they_are_written() {
+        let cases = [
+            (
+                "[discord]\nguild_ids = [12, 0]\n",
+                "2:18: error: guild_ids: 0",
+            ),
+            (
+                "[discord]\nmod_log_channel = 0\n",
+                "2:19: error: mod_log_channel: 0",
+            ),
+            (
+                "[discord]\nmoderator_role_ids = [0]\n",
+                "2:23: error: moderator_role_ids: 0",
+            ),
+            (
+                "[discord.guilds.\"my-server\"]\nlanguage = \"ar\"\n",
+                "1:17: error: [discord.guilds.\"my-server\"]",
+            ),
+            ("[discord.guilds.\"0\"]\n", "1:17: error:"),
+            (
+                "max_bank_mb = 0\n",
+                "1:15: error: max_bank_mb must be at least 1",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = error_of(text);
+            assert!(message.starts_with(expected), "{text:?}: {message}");
+            assert!(!message.contains('\n'), "one line: {message}");
+        }
+    }
+
+    #[test]
+    fn good_ids_and_defaults_pass() {
+        let config = Config::parse(
+            "[discord]\nguild_ids = [1000]\nmod_log_channel = 3000\n[discord.guilds.\"1000\"]\nlanguage = \"ar\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.discord.guild_ids, [1000]);
+        assert_eq!(config.max_file_mb, 16);
+        assert!(Config::parse("").is_ok());
+    }
+
+    #[test]
+    fn settings_are_located_in_the_real_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("etc")).expect("mkdir");
+        let path = dir.path().join("etc/config.toml");
+        std::fs::write(&path, "bank = \"responses\"\n\ndefault_language = \"fr\"\n")
+            .expect("write");
+        // Reached through `..`: messages still name the file by its real path.
+        let config = Config::load(Some(&dir.path().join("etc/../etc/config.toml"))).expect("loads");
+        let place = config.place_of(&["default_language"]).expect("written");
+        let real = std::fs::canonicalize(&path).expect("real path");
+        assert_eq!((place.path, place.line, place.col), (real, 3, 20));
+        assert!(config.place_of(&["discord", "guild_ids"]).is_none());
+    }
+}

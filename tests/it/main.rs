@@ -1,6 +1,7 @@
 //! Integration tests of the Discord-free core and the command line, in one test binary.
 
 mod cli;
+mod cli_faults;
 mod commands;
 mod hostile;
 mod normalize;
