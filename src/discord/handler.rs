@@ -69,35 +69,76 @@ impl Shared {
         }
     }
 
-    /// Acts on a reload: errors go to the moderator log channel; a new bank may bring new
-    /// languages, hence a new `lang` choice list, so the command set is registered again if it
-    /// changed.
+    /// Acts on a reload: refusals and held changes go to the moderator log channel; a new bank
+    /// may bring new languages, hence a new `lang` choice list, so the command set is
+    /// registered again if it changed.
     pub async fn after_reload(&self, http: &Http, outcome: &Outcome) {
-        match outcome {
-            Outcome::Kept { errors } => {
-                let Some(channel) = self.config.discord.mod_log_channel else {
-                    return;
-                };
-                let text = error_report(
-                    "Bank reload refused; the previous bank is still being served.",
-                    errors,
-                    convert::CONTENT_LIMIT,
-                );
-                let message = convert::channel_message(&text);
-                if let Err(error) = serenity::all::ChannelId::new(channel)
-                    .send_message(http, message)
-                    .await
-                {
-                    tracing::warn!(target: "nimbus::discord", %error, "cannot post to the moderator log channel");
-                }
-            }
-            Outcome::Swapped { .. } => {
-                if http.application_id().is_some() {
-                    self.register(http).await;
-                }
-            }
+        if let Some(text) = mod_log_text(outcome) {
+            self.post_mod_log(http, &text).await;
+        }
+        if matches!(outcome, Outcome::Swapped { .. }) && http.application_id().is_some() {
+            self.register(http).await;
         }
     }
+
+    async fn post_mod_log(&self, http: &Http, text: &str) {
+        let Some(channel) = self
+            .config
+            .discord
+            .mod_log_channel
+            .and_then(std::num::NonZeroU64::new)
+        else {
+            return;
+        };
+        let message = convert::channel_message(text);
+        if let Err(error) = serenity::all::ChannelId::from(channel)
+            .send_message(http, message)
+            .await
+        {
+            tracing::warn!(target: "nimbus::discord", %error, "cannot post to the moderator log channel");
+        }
+    }
+}
+
+/// What the moderator log channel is told about a reload, if anything: a refused bank, a
+/// change held back (once, not at every re-check), and a change that removed content.
+pub fn mod_log_text(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Kept { errors } => Some(error_report(
+            "Bank reload refused; the previous bank is still being served.",
+            errors,
+            convert::CONTENT_LIMIT,
+        )),
+        Outcome::Held {
+            removed,
+            applies_at,
+            first: true,
+        } => Some(held_text(removed, *applies_at)),
+        Outcome::Held { first: false, .. } => None,
+        Outcome::Swapped {
+            removed: Some(removed),
+            ..
+        } => Some(convert::truncate(
+            &format!("Bank change applied; it removed: {removed}"),
+            convert::CONTENT_LIMIT,
+        )),
+        Outcome::Swapped { removed: None, .. } => None,
+    }
+}
+
+/// The words for a held change, in the moderator log and `/bank status`.
+fn held_text(removed: &str, applies_at: Option<SystemTime>) -> String {
+    let when = match applies_at {
+        Some(at) => format!(
+            "It applies by itself at {} if the files stay as they are, or now with `/bank reload`.",
+            timestamp(at)
+        ),
+        None => "A file was left with no entries, as an interrupted save leaves it: only `/bank reload` applies this change.".to_owned(),
+    };
+    convert::truncate(
+        &format!("Bank change held; the previous bank is still being served. The files on disk would remove: {removed}. {when}"),
+        convert::CONTENT_LIMIT,
+    )
 }
 
 /// The serenity event handler.
@@ -154,6 +195,13 @@ pub fn status_text(status: &Status) -> String {
         status.summary,
         status.reloads
     );
+    if let Some(held) = &status.held {
+        text.push_str(&format!(
+            "\n{} (since {})",
+            held_text(&held.removed, held.applies_at),
+            timestamp(held.since)
+        ));
+    }
     match &status.last_error {
         None => text.push_str("\nLast reload error: none"),
         Some(error) => {
@@ -450,8 +498,15 @@ impl Handler {
                     }
                 };
                 let text = match &outcome {
-                    Outcome::Swapped { summary, warnings } => {
+                    Outcome::Swapped {
+                        summary,
+                        warnings,
+                        removed,
+                    } => {
                         let mut text = format!("Bank reloaded: {summary}");
+                        if let Some(removed) = removed {
+                            text.push_str(&format!("\nRemoved: {removed}"));
+                        }
                         if !warnings.is_empty() {
                             text = error_report(
                                 &format!("{text}\nWarnings:"),
@@ -466,6 +521,11 @@ impl Handler {
                         errors,
                         convert::CONTENT_LIMIT,
                     ),
+                    Outcome::Held {
+                        removed,
+                        applies_at,
+                        ..
+                    } => held_text(removed, *applies_at),
                 };
                 let reply = Reply::text(text, Visibility::Ephemeral);
                 if let Err(error) = command
@@ -664,6 +724,7 @@ mod tests {
             summary: "3 answers".into(),
             last_error: None,
             reloads: 2,
+            held: None,
         };
         let text = status_text(&status);
         assert!(
