@@ -3,6 +3,7 @@
 //! the share cooldown, moderator gating and live reloads. Every body the bot sends is checked
 //! against Discord's OpenAPI spec.
 
+mod reliability;
 mod spec;
 mod standin;
 
