@@ -288,25 +288,10 @@ async fn an_unwritable_state_folder_does_not_re_register_on_every_reload() {
         .expect("the bot shuts down cleanly");
 }
 
-/// A `config.toml` for `nimbus-bot run`/`register` in a child process, with the fixture bank.
+/// A `config.toml` for `nimbus-bot run`/`register` in a child process, with the fixture bank
+/// and `discord` as the rest of its `[discord]` table.
 fn child_setup(standin: &StandIn, discord: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
-        &dir.path().join("bank"),
-    );
-    let token_file = dir.path().join("discord-token");
-    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token file");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\ngateway_url = \"{}\"\n{discord}",
-            standin.api_base, standin.gateway_url
-        ),
-    )
-    .expect("write config");
-    (dir, config, token_file)
+    crate::setup_with(standin, TOKEN, discord)
 }
 
 /// Waits until `nimbus-bot run` identified with the gateway (and has not exited).
