@@ -604,8 +604,9 @@ impl WatchLoop {
                 ..
             } = &outcome
             {
+                // A little past the due time, so the re-check finds the hold over.
                 let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
-                recheck = Some(Instant::now() + wait);
+                recheck = Some(Instant::now() + wait + Duration::from_millis(50));
             }
             on_reload(outcome);
         }

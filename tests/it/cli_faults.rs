@@ -57,6 +57,29 @@ fn an_undeclared_default_language_is_a_config_error_in_the_real_config_file() {
     }
 }
 
+/// `run` says so too, before it connects anywhere (the addresses point at a closed local
+/// port, so a regression could not reach Discord either).
+#[test]
+fn run_with_an_undeclared_default_language_exits_2_before_connecting() {
+    let dir = config_with(
+        "default_language = \"fr\"\n[discord]\napi_base = \"http://127.0.0.1:9\"\ngateway_url = \"ws://127.0.0.1:9\"\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"))
+        .args(["--config", "config.toml", "run"])
+        .env_remove("NIMBUS_CONFIG")
+        .env_remove("DISCORD_TOKEN_FILE")
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .current_dir(dir.path())
+        .output()
+        .expect("run nimbus-bot");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("config.toml:2:20: error: default_language = `fr`"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_zero_guild_id_is_a_config_error_with_its_position() {
     let dir = config_with("\n[discord]\nguild_ids = [0]\n");
