@@ -40,11 +40,7 @@ fn options() -> LoadOptions {
         default_language: None,
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
-        // The 100k bank is ~70 MB of TOML: above the default limit, which guards live bots.
-        limits: nimbus_bot::bank::Limits {
-            bank_bytes: 1024 * nimbus_bot::bank::MIB,
-            ..nimbus_bot::bank::Limits::default()
-        },
+        // The default limits (max_bank_mb = 256) hold the 100k bank's ~70 MB of TOML.
         ..LoadOptions::default()
     }
 }
