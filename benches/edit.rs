@@ -138,6 +138,7 @@ fn options() -> LoadOptions {
         default_language: None,
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
+        ..LoadOptions::default()
     }
 }
 

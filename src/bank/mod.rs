@@ -3,6 +3,7 @@
 //! so the rest of the program never sees a half-checked bank.
 
 mod diagnostic;
+mod files;
 mod load;
 mod raw;
 mod validate;
@@ -11,8 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 pub use diagnostic::{line_col, Diagnostic, Severity};
-pub use load::{load, load_with, LoadOptions, Loaded, Overlay};
-pub(crate) use load::{suggest, toml_files};
+pub use files::{Limits, MIB};
+pub(crate) use load::suggest;
+pub use load::{load, load_with, FileInfo, LoadOptions, Loaded, Overlay, Place};
 pub use raw::{Confidence, Direction, Strings};
 pub use validate::{
     fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_ID_LEN, MAX_LINE, MAX_QUOTE_FIELD,
@@ -20,6 +22,13 @@ pub use validate::{
 };
 
 use crate::search::Index;
+
+/// The bank's `.toml` files, as the loader finds them (regular files inside the folder, sorted);
+/// what the loader reports about files it passes over is left to the loader.
+pub(crate) fn toml_files(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
+    let root = std::fs::canonicalize(dir)?;
+    files::toml_files(dir, &root, &mut Vec::new())
+}
 
 /// Text per language code.
 pub type Texts = BTreeMap<String, String>;

@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{
     Builder, ChannelId, CommandInteraction, ComponentInteraction, Context,
-    CreateInteractionResponse, CreateInteractionResponseMessage, InteractionId, MessageId,
-    ModalInteraction,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, InteractionId,
+    MessageId, ModalInteraction,
 };
 
 use super::convert::{self, OptionValue};
 use super::handler::Shared;
+use super::retry;
 use crate::config::EditingConfig;
 use crate::edit::drafts::{Decision, Drafts, Person, Queue, Unavailable};
 use crate::edit::reply::{self as edit_reply, EditButton};
@@ -110,26 +111,64 @@ impl Editing {
     }
 }
 
-/// An interaction to answer: its id and token.
+/// An interaction to answer: its id and token, and when it arrived (Discord's 3-second window
+/// runs from then).
 #[derive(Clone, Copy)]
 struct To<'a> {
     id: InteractionId,
     token: &'a str,
+    received: Instant,
 }
 
+/// Sends the first response, retried while the window allows (see [`retry::deliver`]).
 async fn respond(ctx: &Context, to: To<'_>, response: CreateInteractionResponse) {
-    if let Err(error) = response.execute(&ctx.http, (to.id, to.token)).await {
-        tracing::warn!(target: "nimbus::edit", %error, "cannot answer an interaction");
+    let deadline = retry::interaction_deadline(to.received);
+    let sent = retry::deliver("answer a bank edit", deadline, || {
+        response.clone().execute(&ctx.http, (to.id, to.token))
+    })
+    .await;
+    if let Err(failed) = sent {
+        tracing::warn!(target: "nimbus::edit", %failed, "cannot answer an interaction");
     }
 }
 
 async fn edit_original(ctx: &Context, to: To<'_>, reply: &Reply) {
-    if let Err(error) = convert::edit_message(reply)
-        .execute(&ctx.http, to.token)
-        .await
-    {
-        tracing::warn!(target: "nimbus::edit", %error, "cannot finish a deferred answer");
+    let edit = convert::edit_message(reply);
+    let sent = retry::deliver(
+        "finish a bank edit answer",
+        retry::followup_deadline(),
+        || edit.clone().execute(&ctx.http, to.token),
+    )
+    .await;
+    if let Err(failed) = sent {
+        tracing::warn!(target: "nimbus::edit", %failed, "cannot finish a deferred answer");
     }
+}
+
+/// Posts to a channel (moderator log, review channel), retried for a while; the message id
+/// when it was posted.
+async fn post(
+    http: &Arc<serenity::all::Http>,
+    channel: u64,
+    message: CreateMessage,
+    what: &str,
+) -> Option<u64> {
+    let posted: Mutex<Option<u64>> = Mutex::new(None);
+    let sent = retry::deliver(what, retry::followup_deadline(), || {
+        let message = message.clone();
+        let posted = &posted;
+        async move {
+            let m = ChannelId::new(channel).send_message(http, message).await?;
+            *lock(posted) = Some(m.id.get());
+            Ok::<_, serenity::Error>(())
+        }
+    })
+    .await;
+    if let Err(failed) = sent {
+        tracing::warn!(target: "nimbus::edit", %failed, "{what}: giving up");
+    }
+    let id = *lock(&posted);
+    id
 }
 
 /// How a slow answer appears.
@@ -236,6 +275,7 @@ pub async fn command(
     let to = To {
         id: command.id,
         token: &command.token,
+        received: Instant::now(),
     };
     let who = person(&command.user);
     let text = |name: &str| convert::option_text(options, name);
@@ -412,6 +452,7 @@ pub async fn modal(
     let to = To {
         id: modal.id,
         token: &modal.token,
+        received: Instant::now(),
     };
     let Some(EditButton::Form(draft)) = EditButton::parse(&modal.data.custom_id) else {
         respond_reply(
@@ -482,6 +523,7 @@ pub async fn button(
     let to = To {
         id: component.id,
         token: &component.token,
+        received: Instant::now(),
     };
     let who = person(&component.user);
     let minutes = shared.editing.config.draft_minutes;
@@ -692,6 +734,8 @@ async fn go_live(shared: &Arc<Shared>, http: &Arc<serenity::all::Http>) -> Resul
             "the bank folder has {} problem(s) now",
             errors.len()
         )),
+        // A moderator's reload applies removals; a hold would mean the files changed meanwhile.
+        Outcome::Held { removed, .. } => Err(format!("a change on disk is held ({removed})")),
     }
 }
 
@@ -705,13 +749,14 @@ async fn log_published(
     let Some(channel) = shared.config.discord.mod_log_channel else {
         return;
     };
-    let post = edit_reply::log_post(published, who, approver);
-    if let Err(error) = ChannelId::new(channel)
-        .send_message(http, convert::post_message(&post, &[]))
-        .await
-    {
-        tracing::warn!(target: "nimbus::edit", %error, "cannot post to the moderator log channel");
-    }
+    let message = convert::post_message(&edit_reply::log_post(published, who, approver), &[]);
+    post(
+        http,
+        channel,
+        message,
+        "post a bank change to the moderator log",
+    )
+    .await;
 }
 
 /// Turns a draft into a proposal in the review channel.
@@ -754,12 +799,16 @@ async fn propose(
             .map(|p| edit_reply::proposal_post(p, &preview, &proposer))
     };
     let Some(post) = post else { return failed() };
-    match ChannelId::new(channel)
-        .send_message(http, convert::post_message(&post, &[]))
-        .await
+    match self::post(
+        http,
+        channel,
+        convert::post_message(&post, &[]),
+        "post a proposal",
+    )
+    .await
     {
-        Ok(message) => {
-            lock(&shared.editing.queue).set_message(&id, channel, message.id.get());
+        Some(message) => {
+            lock(&shared.editing.queue).set_message(&id, channel, message);
             tracing::info!(target: "nimbus::edit", "bank change proposed");
             // Built here, not from bank text: the channel link must stay a link.
             Reply::text(
@@ -767,8 +816,7 @@ async fn propose(
                 Visibility::Ephemeral,
             )
         }
-        Err(error) => {
-            tracing::warn!(target: "nimbus::edit", %error, "cannot post a proposal");
+        None => {
             let _ = lock(&shared.editing.queue).decide(Instant::now(), &id, 0, Decision::Reject);
             edit_reply::notice(
                 "The proposal could not be posted in the review channel; nothing was changed.",
@@ -849,12 +897,8 @@ async fn decide(
             file: None,
         };
         // The one message that pings: the proposer, being told the outcome.
-        if let Err(error) = ChannelId::new(channel)
-            .send_message(http, convert::post_message(&post, &[proposal.proposer.id]))
-            .await
-        {
-            tracing::warn!(target: "nimbus::edit", %error, "cannot tell the proposer");
-        }
+        let message = convert::post_message(&post, &[proposal.proposer.id]);
+        self::post(http, channel, message, "tell a proposer the outcome").await;
     }
     Reply::text(
         crate::render::fit(&text, convert::CONTENT_LIMIT),
@@ -894,9 +938,8 @@ pub async fn expire_proposals(shared: &Arc<Shared>, http: &Arc<serenity::all::Ht
             buttons: Vec::new(),
             file: None,
         };
-        let _ = ChannelId::new(channel)
-            .send_message(http, convert::post_message(&post, &[proposal.proposer.id]))
-            .await;
+        let message = convert::post_message(&post, &[proposal.proposer.id]);
+        self::post(http, channel, message, "tell a proposer it expired").await;
     }
 }
 
