@@ -212,9 +212,25 @@ impl LiveBank {
         self.reload_as(Trigger::Watcher)
     }
 
+    /// A moderator's reload with the folder already loaded: the editor validated the bank with
+    /// its change, then wrote those very files, so loading them again would only repeat the
+    /// work. The same checks as [`LiveBank::reload`] then apply.
+    ///
+    /// `loaded` must come from this bank folder (with this `LoadOptions`).
+    pub fn install(&self, loaded: bank::Loaded) -> Outcome {
+        let _one_at_a_time = lock(&self.reloading);
+        self.apply(loaded, Trigger::Moderator)
+    }
+
     fn reload_as(&self, trigger: Trigger) -> Outcome {
         let _one_at_a_time = lock(&self.reloading);
         let loaded = bank::load(&self.dir, &self.options);
+        self.apply(loaded, trigger)
+    }
+
+    /// Serves `loaded` if it is sound (and, for the watcher, removes nothing), else keeps the
+    /// bank being served. Called with `reloading` held.
+    fn apply(&self, loaded: bank::Loaded, trigger: Trigger) -> Outcome {
         let lines: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
         let fingerprint = loaded.fingerprint();
         let Some(bank) = loaded.bank else {
@@ -840,6 +856,22 @@ body = {{ en = "Another body." }}
         let status = live.status();
         assert_eq!(status.reloads, 1);
         assert!(status.last_error.is_none());
+    }
+
+    #[test]
+    fn an_installed_load_is_served_like_a_reload_and_a_broken_one_is_kept_out() {
+        let dir = bank_dir("first version");
+        let live = live(dir.path());
+        let options = LoadOptions::from_config(&Config::default());
+        std::fs::write(dir.path().join("answers.toml"), answer("installed")).expect("write");
+        let outcome = live.install(bank::load(dir.path(), &options));
+        assert!(matches!(outcome, Outcome::Swapped { .. }), "{outcome:?}");
+        assert!(body_of(&live.bank()).contains("installed"));
+        assert_eq!(live.status().reloads, 1);
+        std::fs::write(dir.path().join("answers.toml"), "[[answer]]\nid = 1\n").expect("write");
+        let outcome = live.install(bank::load(dir.path(), &options));
+        assert!(matches!(outcome, Outcome::Kept { .. }), "{outcome:?}");
+        assert!(body_of(&live.bank()).contains("installed"), "the old bank stays");
     }
 
     #[test]

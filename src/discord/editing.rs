@@ -689,9 +689,9 @@ async fn publish(
     let attempt = pending.clone();
     let result = blocking(move || editor.publish(&attempt, editor_name, None)).await;
     match result {
-        Some(Ok(published)) => {
+        Some(Ok(mut published)) => {
             let _ = lock(&shared.editing.drafts).take(Instant::now(), draft, who.id);
-            let live = go_live(shared, http).await;
+            let live = go_live(shared, http, published.validated.take()).await;
             log_published(shared, http, &published, &mention(who.id), None).await;
             tracing::info!(target: "nimbus::edit", summary = %published.summary, "bank change published");
             edit_reply::published(
@@ -721,9 +721,18 @@ async fn publish(
 
 /// Reloads the live bank after a publish (a moderator's confirmed reload: a removal applies at
 /// once) and returns its summary, or why it did not take.
-async fn go_live(shared: &Arc<Shared>, http: &Arc<serenity::all::Http>) -> Result<String, String> {
+async fn go_live(
+    shared: &Arc<Shared>,
+    http: &Arc<serenity::all::Http>,
+    validated: Option<crate::bank::Loaded>,
+) -> Result<String, String> {
     let live = Arc::clone(&shared.live);
-    let outcome = blocking(move || live.reload()).await;
+    // The bank publish validated is what is on disk now: served without loading it again.
+    let outcome = blocking(move || match validated {
+        Some(loaded) => live.install(loaded),
+        None => live.reload(),
+    })
+    .await;
     let Some(outcome) = outcome else {
         return Err("the reload failed".to_owned());
     };
@@ -858,8 +867,8 @@ async fn decide(
                 (identity.record(&proposal.proposer), identity.record(who));
             let pending = proposal.pending.clone();
             match blocking(move || editor.publish(&pending, proposed_by, approved_by)).await {
-                Some(Ok(published)) => {
-                    let live = go_live(shared, http).await;
+                Some(Ok(mut published)) => {
+                    let live = go_live(shared, http, published.validated.take()).await;
                     log_published(shared, http, &published, &proposer, Some(&decider)).await;
                     tracing::info!(target: "nimbus::edit", summary = %published.summary, "proposal approved and published");
                     let state = match &live {

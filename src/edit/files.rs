@@ -51,8 +51,19 @@ pub struct BankFiles {
 }
 
 impl BankFiles {
-    /// Reads every `.toml` file of the bank in `dir`.
+    /// Reads every `.toml` file of the bank in `dir`, and finds the entries of each.
     pub fn read(dir: &Path) -> Result<BankFiles, EditError> {
+        BankFiles::read_where(dir, |_| true)
+    }
+
+    /// Reads every `.toml` file of the bank in `dir`, but looks for entries only in those whose
+    /// text mentions `id`: enough to find that entry (its file names it) at a fraction of the
+    /// cost. The others hold their text and no entries.
+    pub fn read_about(dir: &Path, id: &str) -> Result<BankFiles, EditError> {
+        BankFiles::read_where(dir, |text| text.contains(id))
+    }
+
+    fn read_where(dir: &Path, scan: impl Fn(&str) -> bool) -> Result<BankFiles, EditError> {
         let paths = crate::bank::toml_files(dir)
             .map_err(|e| EditError::Io(format!("cannot read the bank folder: {e}")))?;
         let mut files = Vec::new();
@@ -60,7 +71,17 @@ impl BankFiles {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| EditError::Io(format!("cannot read {}: {e}", path.display())))?;
             let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-            files.push(BankFile::parse(relative, text));
+            files.push(if scan(&text) {
+                BankFile::parse(relative, text)
+            } else {
+                BankFile {
+                    relative,
+                    text,
+                    entries: Vec::new(),
+                    headers: 0,
+                    unusable: None,
+                }
+            });
         }
         Ok(BankFiles {
             dir: dir.to_path_buf(),
@@ -133,8 +154,6 @@ fn lead_start(text: &str, header_line: usize) -> usize {
 fn scan(text: &str) -> Result<(Vec<Located>, usize), String> {
     let document = ImDocument::parse(text.to_owned())
         .map_err(|e| format!("it is not valid TOML ({})", e.message().trim()))?;
-    let values: toml::Table =
-        toml::from_str(text).map_err(|e| format!("it is not valid TOML ({})", e.message()))?;
     // Header line starts of every entry of every kind, in file order: each bounds the entry
     // before it.
     let mut starts: Vec<usize> = Vec::new();
@@ -164,6 +183,9 @@ fn scan(text: &str) -> Result<(Vec<Located>, usize), String> {
         }
     }
     starts.sort_unstable();
+    // The values from the tree already parsed: a second parse would double the cost.
+    let values: toml::Table = toml_edit::de::from_document(document)
+        .map_err(|e| format!("it is not valid TOML ({})", e.message()))?;
     let mut entries = Vec::new();
     for (kind, index, start) in found {
         let value = values

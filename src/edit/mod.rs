@@ -498,7 +498,7 @@ pub struct Preview {
 }
 
 /// A change that went into the files and the history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Published {
     /// The history's id for it (a commit hash or a history-file id).
     pub change: String,
@@ -516,6 +516,9 @@ pub struct Published {
     pub diff: String,
     /// The files written, relative to the bank folder.
     pub files: Vec<PathBuf>,
+    /// The bank as validated with the change: what is now on disk, ready to serve without
+    /// loading it again (`LiveBank::install`).
+    pub validated: Option<bank::Loaded>,
 }
 
 /// Why Publish did not happen. Nothing was written in any case.
@@ -582,7 +585,7 @@ impl Editor {
     /// A form for the entry `id` in `lang` (by default: a quote's own language, else the
     /// bank's), pre-filled from its file.
     pub fn open(&self, bank: &Bank, id: &str, lang: Option<&str>) -> Result<Pending, EditError> {
-        let files = BankFiles::read(&self.dir)?;
+        let files = BankFiles::read_about(&self.dir, id)?;
         Self::open_in(&files, bank, id, lang)
     }
 
@@ -824,7 +827,7 @@ impl Editor {
             ),
             conflict: false,
         };
-        let files = match BankFiles::read(&self.dir) {
+        let files = match files_for(&self.dir, pending) {
             Ok(files) => files,
             Err(e) => {
                 preview.problems.push(e.to_string());
@@ -911,7 +914,7 @@ impl Editor {
             .writing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let files = BankFiles::read(&self.dir).map_err(|e| Refusal::Failed(e.to_string()))?;
+        let files = files_for(&self.dir, pending).map_err(|e| Refusal::Failed(e.to_string()))?;
         if changed_since_opened(&files, pending) {
             return Err(Refusal::Conflict);
         }
@@ -967,6 +970,7 @@ impl Editor {
             lang: plan.lang.clone(),
             diff: plan.diff(),
             files: record.files,
+            validated: Some(loaded),
         })
     }
 
@@ -1325,6 +1329,16 @@ impl Editor {
             }
         }
         folder.canonicalize().is_ok_and(|f| f.starts_with(&root))
+    }
+}
+
+/// The bank's files as a change to `pending` needs them: a new entry needs every file's
+/// entries (to place it and to check its id), a change to an existing entry only that entry.
+fn files_for(dir: &Path, pending: &Pending) -> Result<BankFiles, EditError> {
+    match (&pending.op, pending.id()) {
+        (Op::Form(f), _) if f.new => BankFiles::read(dir),
+        (_, Some(id)) => BankFiles::read_about(dir, id),
+        (_, None) => BankFiles::read(dir),
     }
 }
 

@@ -508,6 +508,7 @@ mod tests {
             lang: Some("en".into()),
             diff: "--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-@everyone\n+b\n".into(),
             files: vec!["f".into()],
+            validated: None,
         };
         let post = log_post(&published, "<@42>", None);
         assert!(post.file.is_none());
@@ -517,8 +518,10 @@ mod tests {
             post.content
         );
         assert!(!post.content.contains("-@everyone"), "{}", post.content);
-        let mut long = published.clone();
-        long.diff = "+line\n".repeat(1000);
+        let long = Published {
+            diff: "+line\n".repeat(1000),
+            ..published
+        };
         let post = log_post(&long, "<@42>", Some("<@43>"));
         let (name, bytes) = post.file.expect("attached");
         assert_eq!(name, "x-abcdef012345.diff");
