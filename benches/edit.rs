@@ -23,6 +23,15 @@ fn main() {
         .bank
         .expect("shipped bank loads");
 
+    // For scale: what a reload costs on this machine now (a preview validates the whole bank).
+    let mut load = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        std::hint::black_box(bank::load(&bank_dir, &options).bank.expect("loads"));
+        load.push(ms(t));
+    }
+    report("for scale: load + validate the bank", load);
+
     let mut open = Vec::new();
     let mut pending = None;
     for _ in 0..RUNS {
