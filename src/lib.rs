@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod cooldown;
 pub mod discord;
+pub mod embed;
 pub mod reload;
 pub mod render;
 pub mod reply;

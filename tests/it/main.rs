@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod embed;
 mod normalize;
 mod render;
 mod search_quality;

@@ -1,0 +1,139 @@
+//! Benchmarks of the sentence encoder (`nimbus_bot::embed`): encoding a short (5 words), a
+//! typical (12 words) and a long (60 words) question in English and Arabic, tokenizing alone,
+//! and loading. Budgets and figures: BENCHMARKS.md.
+//!
+//! Before divan's table, `main` prints p50/p99 per call for each length, the load time of a
+//! fresh encoder, and resident memory (from /proc/self/status, Linux only) before loading,
+//! after loading and after encoding, split into file-backed pages (the embedding table inside
+//! the binary) and the process's own memory.
+
+use std::time::Instant;
+
+use divan::black_box;
+use nimbus_bot::embed::Encoder;
+
+fn main() {
+    // Memory first, while nothing else is in the process.
+    let before = memory();
+    let t = Instant::now();
+    let encoder = Encoder::shared();
+    let first_load = t.elapsed();
+    let loaded = memory();
+    for (_, texts) in LENGTHS {
+        for text in texts {
+            black_box(encoder.encode(text));
+        }
+    }
+    let used = memory();
+    println!("first load {first_load:.1?}");
+    println!("resident memory (RssAnon = own heap, RssFile = pages of the binary):");
+    for (label, m) in [
+        ("  before load", before),
+        ("  after load", loaded),
+        ("  after encoding", used),
+    ] {
+        println!("{label:18} {m}");
+    }
+
+    let mut loads = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        black_box(Encoder::load().expect("loads"));
+        loads.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (p50, p99, max) = percentiles(loads);
+    println!("load     p50 {p50:8.2} ms  p99 {p99:8.2} ms  max {max:8.2} ms");
+
+    for (name, texts) in LENGTHS {
+        let tokens: Vec<usize> = texts.iter().map(|t| encoder.tokenize(t).len()).collect();
+        let mut samples = Vec::new();
+        for _ in 0..300 {
+            for text in texts {
+                let t = Instant::now();
+                black_box(encoder.encode(black_box(text)));
+                samples.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        let (p50, p99, max) = percentiles(samples);
+        println!(
+            "encode {name:8} p50 {p50:8.1} µs  p99 {p99:8.1} µs  max {max:8.1} µs  (tokens {tokens:?})"
+        );
+    }
+    divan::main();
+}
+
+/// Short questions: 5 words.
+const SHORT: [&str; 4] = [
+    "who won the nimbus contract",
+    "why were google workers fired",
+    "من فاز بعقد مشروع نمبوس",
+    "وين مراكز البيانات تبع نمبوس",
+];
+
+/// Typical questions: 12 words.
+const TYPICAL: [&str; 4] = [
+    "hey bot quick question how much money is the nimbus contract worth",
+    "which groups organized the protest at amazon web services summit in nyc",
+    "هل يستطيع الجيش الإسرائيلي استخدام خدمات غوغل السحابية في مراقبة الفلسطينيين بالضفة",
+    "شو صار مع العمال اللي اعتصموا بمكاتب غوغل بنيويورك وليش انفصلوا كلهم",
+];
+
+/// Long questions: 60 words.
+const LONG: [&str; 2] = [
+    "I have been following the story of Project Nimbus for a while now and I still do not \
+     understand who exactly signed the contract, how much money Google and Amazon were paid, \
+     whether the Israeli military can use the cloud services for surveillance, what the \
+     workers who protested inside the companies wanted, and why some of them were fired \
+     afterwards",
+    "أتابع قصة مشروع نمبوس منذ فترة وما زلت لا أفهم من وقّع العقد بالضبط مع الحكومة \
+     الإسرائيلية وكم دفعت الحكومة لشركتي غوغل وأمازون وهل يستطيع الجيش استخدام الخدمات \
+     السحابية في مراقبة الفلسطينيين في الضفة الغربية وغزة وماذا طلب العمال الذين احتجوا داخل \
+     الشركتين على العقد ولماذا فُصل عدد منهم بعد الاعتصامات في نيويورك وسانيفيل وهل صوّت \
+     المساهمون على أي قرار",
+];
+
+const LENGTHS: [(&str, &[&str]); 3] = [("short", &SHORT), ("typical", &TYPICAL), ("long", &LONG)];
+
+fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
+    (at(0.5), at(0.99), samples[samples.len() - 1])
+}
+
+/// RssAnon and RssFile of this process, or a note where /proc is missing.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return "(no /proc/self/status)".into();
+    };
+    status
+        .lines()
+        .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[divan::bench(args = SHORT)]
+fn encode_short(text: &str) -> nimbus_bot::embed::Embedding {
+    Encoder::shared().encode(text)
+}
+
+#[divan::bench(args = TYPICAL)]
+fn encode_typical(text: &str) -> nimbus_bot::embed::Embedding {
+    Encoder::shared().encode(text)
+}
+
+#[divan::bench(args = LONG)]
+fn encode_long(text: &str) -> nimbus_bot::embed::Embedding {
+    Encoder::shared().encode(text)
+}
+
+#[divan::bench(args = TYPICAL)]
+fn tokenize_typical(text: &str) -> Vec<u32> {
+    Encoder::shared().tokenize(text)
+}
+
+#[divan::bench(sample_count = 10)]
+fn load() -> Encoder {
+    Encoder::load().expect("loads")
+}
