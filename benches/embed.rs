@@ -5,7 +5,9 @@
 //! Before divan's table, `main` prints p50/p99 per call for each length, the load time of a
 //! fresh encoder, and resident memory (from /proc/self/status, Linux only) before loading,
 //! after loading and after encoding, split into file-backed pages (the embedding table inside
-//! the binary) and the process's own memory.
+//! the binary) and the process's own memory. Each time is given twice: wall clock, and the
+//! time this thread actually ran (`CLOCK_THREAD_CPUTIME_ID`), which stays meaningful on a
+//! machine busy with other work.
 
 use std::time::Instant;
 
@@ -35,29 +37,25 @@ fn main() {
         println!("{label:18} {m}");
     }
 
-    let mut loads = Vec::new();
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..10 {
-        let t = Instant::now();
-        black_box(Encoder::load().expect("loads"));
-        loads.push(t.elapsed().as_secs_f64() * 1e3);
+        let (w, c) = timed(|| black_box(Encoder::load().expect("loads")));
+        wall.push(w / 1e3);
+        cpu.push(c / 1e3);
     }
-    let (p50, p99, max) = percentiles(loads);
-    println!("load     p50 {p50:8.2} ms  p99 {p99:8.2} ms  max {max:8.2} ms");
+    report("load (ms)", wall, cpu);
 
     for (name, texts) in LENGTHS {
         let tokens: Vec<usize> = texts.iter().map(|t| encoder.tokenize(t).len()).collect();
-        let mut samples = Vec::new();
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..300 {
             for text in texts {
-                let t = Instant::now();
-                black_box(encoder.encode(black_box(text)));
-                samples.push(t.elapsed().as_secs_f64() * 1e6);
+                let (w, c) = timed(|| black_box(encoder.encode(black_box(text))));
+                wall.push(w);
+                cpu.push(c);
             }
         }
-        let (p50, p99, max) = percentiles(samples);
-        println!(
-            "encode {name:8} p50 {p50:8.1} µs  p99 {p99:8.1} µs  max {max:8.1} µs  (tokens {tokens:?})"
-        );
+        report(&format!("encode {name} (µs), tokens {tokens:?}"), wall, cpu);
     }
     divan::main();
 }
@@ -93,6 +91,32 @@ const LONG: [&str; 2] = [
 ];
 
 const LENGTHS: [(&str, &[&str]); 3] = [("short", &SHORT), ("typical", &TYPICAL), ("long", &LONG)];
+
+/// Wall-clock and on-CPU microseconds of one call.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, f64) {
+    let cpu = cpu_ns();
+    let t = Instant::now();
+    black_box(f());
+    let wall = t.elapsed().as_secs_f64() * 1e6;
+    let cpu = cpu_ns()
+        .zip(cpu)
+        .map_or(f64::NAN, |(b, a)| (b - a) as f64 / 1e3);
+    (wall, cpu)
+}
+
+/// Nanoseconds this thread has run on a CPU (first field of /proc/thread-self/schedstat).
+fn cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+fn report(what: &str, wall: Vec<f64>, cpu: Vec<f64>) {
+    println!("{what}");
+    for (clock, samples) in [("wall", wall), ("cpu ", cpu)] {
+        let (p50, p99, max) = percentiles(samples);
+        println!("  {clock} p50 {p50:9.1}  p99 {p99:9.1}  max {max:9.1}");
+    }
+}
 
 fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
     samples.sort_by(f64::total_cmp);

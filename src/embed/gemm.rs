@@ -199,11 +199,16 @@ fn matmul_generic<const FUSED: bool>(
     out_stride: usize,
 ) {
     let k = b.k;
+    // Rows split into blocks of equal height (25 rows: five of 5, not four of 6 and one of 1):
+    // a block of one or two rows does too little work per weight loaded to keep the FMA
+    // units busy.
+    let blocks = rows.div_ceil(MR);
+    let (base, taller) = (rows / blocks, rows % blocks);
     for (panel, weights) in b.data.chunks_exact(k * NR).enumerate() {
         let col = panel * NR;
         let mut row = 0;
-        while row < rows {
-            let block = (rows - row).min(MR);
+        for block_index in 0..blocks {
+            let block = base + usize::from(block_index < taller);
             let a_block = &a[row * a_stride..];
             let out_block = &mut out[row * out_stride + col..];
             match block {
@@ -212,10 +217,48 @@ fn matmul_generic<const FUSED: bool>(
                 4 => block_product::<4, FUSED>(a_block, a_stride, weights, out_block, out_stride),
                 3 => block_product::<3, FUSED>(a_block, a_stride, weights, out_block, out_stride),
                 2 => block_product::<2, FUSED>(a_block, a_stride, weights, out_block, out_stride),
-                _ => block_product::<1, FUSED>(a_block, a_stride, weights, out_block, out_stride),
+                _ => row_product::<FUSED>(a_block, weights, out_block),
             }
             row += block;
         }
+    }
+}
+
+/// One row of `a` times one panel: four sets of accumulators over alternating weight lines,
+/// so that four independent chains of multiply-adds are in flight instead of one waiting on
+/// the latency of the last (the layers after the mean have a single row).
+#[inline(always)]
+fn row_product<const FUSED: bool>(a: &[f32], panel: &[f32], out: &mut [f32]) {
+    const CHAINS: usize = 4;
+    let k = panel.len() / NR;
+    let a = &a[..k];
+    let mut acc = [[0.0f32; NR]; CHAINS];
+    let (whole, rest) = panel.split_at(k / CHAINS * CHAINS * NR);
+    for (lines, x) in whole.chunks_exact(CHAINS * NR).zip(a.chunks_exact(CHAINS)) {
+        for (chain, acc) in acc.iter_mut().enumerate() {
+            let w = &lines[chain * NR..(chain + 1) * NR];
+            for c in 0..NR {
+                acc[c] = fma::<FUSED>(x[chain], w[c], acc[c]);
+            }
+        }
+    }
+    for (w, &x) in rest.chunks_exact(NR).zip(&a[k / CHAINS * CHAINS..]) {
+        for c in 0..NR {
+            acc[0][c] = fma::<FUSED>(x, w[c], acc[0][c]);
+        }
+    }
+    for c in 0..NR {
+        out[c] = (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+    }
+}
+
+/// `x * w + acc`, fused where `FUSED`.
+#[inline(always)]
+fn fma<const FUSED: bool>(x: f32, w: f32, acc: f32) -> f32 {
+    if FUSED {
+        x.mul_add(w, acc)
+    } else {
+        x * w + acc
     }
 }
 
@@ -237,11 +280,7 @@ fn block_product<const M: usize, const FUSED: bool>(
         for r in 0..M {
             let x = a_rows[r][i];
             for c in 0..NR {
-                acc[r][c] = if FUSED {
-                    x.mul_add(w[c], acc[r][c])
-                } else {
-                    x * w[c] + acc[r][c]
-                };
+                acc[r][c] = fma::<FUSED>(x, w[c], acc[r][c]);
             }
         }
     }
