@@ -258,6 +258,10 @@ confidence_high = "high"
 confidence_medium = "medium"
 confidence_low = "low"
 quote_said = "—"
+published_translation = "As translated by {by}, from {language}"
+translation_of_translation = "Our translation of that translation"
+translation_short = "translation"
+language_names = { en = "English" }
 "#;
 
     fn answer(body: &str) -> String {

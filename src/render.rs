@@ -4,7 +4,7 @@
 //! Every text that reaches a reply passes through [`neutralize_mentions`] and [`fit`], so no
 //! bank edit can ping `@everyone` or push a message past a limit.
 
-use crate::bank::{Answer, Bank, Confidence, Event, Language, Quote, Source};
+use crate::bank::{Answer, Bank, Confidence, Event, Language, Provenance, Quote, Source};
 use crate::commands::{Action, Target};
 use crate::reply::{Button, ButtonStyle, Embed, Field, Reply, Visibility};
 
@@ -170,60 +170,177 @@ fn pack_lines(lines: &[String], max: usize) -> Vec<String> {
     blocks
 }
 
-/// "Speaker — role" in the reply language.
-pub fn speaker_line(bank: &Bank, quote: &Quote, lang: &Language) -> String {
-    let speaker = quote.speaker_in(&lang.code);
-    let (role, _) = bank.text_in(&quote.role, &lang.code);
-    if role.is_empty() {
-        neutralize_mentions(speaker)
-    } else {
-        neutralize_mentions(&format!("{speaker} {} {role}", lang.strings.quote_said))
+/// What a reader of one language sees of a quote: which words, in which language, and how
+/// they are labelled. Every rendering of a quote (embeds, autocomplete, cards) goes through
+/// [`quote_view`], so that no translation is ever shown as the speaker's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteView<'b> {
+    /// The quote whose words are shown: the one asked for, or the speaker's own words it
+    /// translates (its `original`). Date, source and note below are this quote's.
+    pub shown: &'b Quote,
+    /// The words shown as quoted text, verbatim.
+    pub words: &'b str,
+    /// Language code of `words`.
+    pub words_lang: &'b str,
+    /// `None` only when `words` are the speaker's own words in the language they used; else
+    /// the label that must stand with them (a published translation, and whose).
+    pub words_label: Option<String>,
+    /// The bank's translation into the reader's language, with its label, shown under the words.
+    pub translation: Option<(String, &'b str)>,
+    /// The speaker's name for this reader.
+    pub speaker: &'b str,
+    /// The speaker's role for this reader (may be empty).
+    pub role: &'b str,
+    /// When the shown words were said or published.
+    pub date: &'b str,
+    /// Who published the page the shown words come from, for this reader.
+    pub outlet: Option<&'b str>,
+    /// That page's address.
+    pub url: Option<&'b str>,
+    /// Context for this reader.
+    pub note: Option<&'b str>,
+}
+
+impl QuoteView<'_> {
+    /// Whether the reader is shown anything other than the speaker's own words.
+    pub fn is_labelled(&self) -> bool {
+        self.words_label.is_some() || self.translation.is_some()
     }
 }
 
-/// The quote as a block: the verbatim words as a quote, then date and source, then the bank's
-/// translation into the reply language, labelled as such.
-pub fn quote_body(bank: &Bank, quote: &Quote, lang: &Language, max: usize) -> String {
-    let source = bank.source(&quote.source);
-    let cite = match source {
-        Some(s) => match &s.url {
-            Some(url) => format!(
-                "{}, [{}]({url})",
-                quote.date,
-                neutralize_mentions(s.outlet.get(&lang.code))
-            ),
-            None => format!(
-                "{}, {}",
-                quote.date,
-                neutralize_mentions(s.outlet.get(&lang.code))
-            ),
-        },
-        None => quote.date.clone(),
-    };
-    let translation = (quote.language != lang.code)
+/// Decides what a reader of `lang` sees of `quote`.
+///
+/// - The speaker's own words (`provenance = "spoken"`) are shown unlabelled, with the bank's
+///   labelled translation when the reader's language differs.
+/// - A published translation is shown only under its label ("As translated by …, from …").
+///   When the bank holds the speaker's own words (`original`) and the reader reads the language
+///   they were spoken in, those are shown instead, never a translation back into it.
+/// - The bank's translation of a published translation is labelled as exactly that.
+pub fn quote_view<'b>(bank: &'b Bank, quote: &'b Quote, lang: &Language) -> QuoteView<'b> {
+    if let Provenance::Translated {
+        spoken_language,
+        original: Some(original),
+        ..
+    } = &quote.provenance
+    {
+        let speaker_own = bank
+            .quote(original)
+            .filter(|o| o.provenance == Provenance::Spoken);
+        if let (true, Some(original)) = (spoken_language == &lang.code, speaker_own) {
+            return quote_view(bank, original, lang);
+        }
+    }
+    let strings = &lang.strings;
+    let ours = (quote.language != lang.code)
         .then(|| quote.translations.get(&lang.code))
-        .flatten()
-        .map(|t| {
-            format!(
-                "\n*{}:* {}",
-                lang.strings.translation_label,
-                neutralize_mentions(t)
+        .flatten();
+    let (words_label, translation) = match &quote.provenance {
+        Provenance::Spoken => (
+            None,
+            ours.map(|t| (strings.translation_label.clone(), t.as_str())),
+        ),
+        Provenance::Translated {
+            spoken_language,
+            translated_by,
+            ..
+        } => {
+            let language = strings
+                .language_names
+                .get(spoken_language)
+                .map_or(spoken_language.as_str(), String::as_str);
+            let label = strings
+                .published_translation
+                .replace("{by}", translated_by.get(&lang.code))
+                .replace("{language}", language);
+            (
+                Some(label),
+                ours.map(|t| (strings.translation_of_translation.clone(), t.as_str())),
             )
-        });
-    let note = quote
-        .note
-        .get(&lang.code)
-        .map(|n| format!("\n{}", neutralize_mentions(n)));
+        }
+    };
+    let source = bank.source(&quote.source);
+    QuoteView {
+        shown: quote,
+        words: &quote.text,
+        words_lang: &quote.language,
+        words_label,
+        translation,
+        speaker: quote.speaker_in(&lang.code),
+        role: bank.text_in(&quote.role, &lang.code).0,
+        date: &quote.date,
+        outlet: source.map(|s| s.outlet.get(&lang.code)),
+        url: source.and_then(|s| s.url.as_deref()),
+        note: quote.note.get(&lang.code).map(String::as_str),
+    }
+}
+
+/// "Speaker — role" in the reply language.
+pub fn speaker_line(bank: &Bank, quote: &Quote, lang: &Language) -> String {
+    speaker_line_of(&quote_view(bank, quote, lang), lang)
+}
+
+fn speaker_line_of(view: &QuoteView, lang: &Language) -> String {
+    if view.role.is_empty() {
+        neutralize_mentions(view.speaker)
+    } else {
+        neutralize_mentions(&format!(
+            "{} {} {}",
+            view.speaker, lang.strings.quote_said, view.role
+        ))
+    }
+}
+
+/// The quote as a block: the provenance label when the words are not the speaker's own, the
+/// verbatim words as a quote, then date and source, then the bank's labelled translation into
+/// the reply language, then the note.
+pub fn quote_body(bank: &Bank, quote: &Quote, lang: &Language, max: usize) -> String {
+    quote_block(&quote_view(bank, quote, lang), max)
+}
+
+fn quote_block(view: &QuoteView, max: usize) -> String {
+    let cite = match (view.outlet, view.url) {
+        (Some(outlet), Some(url)) => {
+            format!("{}, [{}]({url})", view.date, neutralize_mentions(outlet))
+        }
+        (Some(outlet), None) => format!("{}, {}", view.date, neutralize_mentions(outlet)),
+        (None, _) => view.date.to_string(),
+    };
+    let head = view
+        .words_label
+        .as_ref()
+        .map(|label| format!("*{}:*\n", neutralize_mentions(label)))
+        .unwrap_or_default();
+    let translation = view
+        .translation
+        .as_ref()
+        .map(|(label, text)| format!("\n*{label}:* {}", neutralize_mentions(text)));
+    let note = view.note.map(|n| format!("\n{}", neutralize_mentions(n)));
     let tail = format!(
         "\n— {cite}{}{}",
         translation.unwrap_or_default(),
         note.unwrap_or_default()
     );
-    // The verbatim text keeps what room the tail leaves; the tail is never what gets cut.
-    let room = max.saturating_sub(tail.chars().count() + 2);
-    let words = fit(&neutralize_mentions(&quote.text), room);
+    // The verbatim text keeps what room the label and tail leave; they are never what gets cut.
+    let room = max.saturating_sub(head.chars().count() + tail.chars().count() + 2);
+    let words = fit(&neutralize_mentions(view.words), room);
     let quoted: Vec<String> = words.lines().map(|l| format!("> {l}")).collect();
-    fit(&format!("{}{tail}", quoted.join("\n")), max)
+    fit(&format!("{head}{}{tail}", quoted.join("\n")), max)
+}
+
+/// An autocomplete choice name for a quote: the speaker and what the reader will read first,
+/// marked as a translation whenever it is not the speaker's own words.
+pub fn quote_choice_name(bank: &Bank, quote: &Quote, lang: &Language) -> String {
+    let view = quote_view(bank, quote, lang);
+    let text = view.translation.as_ref().map_or(view.words, |(_, t)| t);
+    let name = if view.is_labelled() {
+        format!(
+            "{} ({}): {text}",
+            view.speaker, lang.strings.translation_short
+        )
+    } else {
+        format!("{}: {text}", view.speaker)
+    };
+    fit(&name, limits::CHOICE_NAME)
 }
 
 fn share_button(target: Target, lang: &Language) -> Button {
@@ -296,13 +413,17 @@ pub fn answer(bank: &Bank, answer: &Answer, frame: &Frame) -> Reply {
     if fell_back {
         description = format!("*{}*\n\n{description}", lang.strings.fallback_language);
     }
+    // A translation and its original may both belong to an answer; a reader who is shown the
+    // original for both sees it once.
+    let mut shown = std::collections::HashSet::new();
     let mut fields: Vec<Field> = answer
         .quotes
         .iter()
-        .map(|&i| &bank.quotes[i])
-        .map(|q| Field {
-            name: fit(&speaker_line(bank, q, lang), limits::FIELD_NAME),
-            value: quote_body(bank, q, lang, limits::FIELD_VALUE),
+        .map(|&i| quote_view(bank, &bank.quotes[i], lang))
+        .filter(|view| shown.insert(view.shown.id.as_str()))
+        .map(|view| Field {
+            name: fit(&speaker_line_of(&view, lang), limits::FIELD_NAME),
+            value: quote_block(&view, limits::FIELD_VALUE),
             inline: false,
         })
         .collect();
@@ -338,16 +459,17 @@ pub fn answer(bank: &Bank, answer: &Answer, frame: &Frame) -> Reply {
 /// One quote, on its own.
 pub fn quote(bank: &Bank, quote: &Quote, frame: &Frame) -> Reply {
     let lang = frame.lang;
+    let view = quote_view(bank, quote, lang);
     let mut fields = Vec::new();
-    if let Some(source) = bank.source(&quote.source) {
+    if let Some(source) = bank.source(&view.shown.source) {
         fields.extend(source_fields(&[source], lang));
     }
     let embed = Embed {
-        title: Some(fit(&speaker_line(bank, quote, lang), limits::TITLE)),
+        title: Some(fit(&speaker_line_of(&view, lang), limits::TITLE)),
         url: None,
-        description: Some(quote_body(bank, quote, lang, limits::DESCRIPTION)),
+        description: Some(quote_block(&view, limits::DESCRIPTION)),
         fields,
-        footer: Some(quote.id.clone()),
+        footer: Some(view.shown.id.clone()),
         color: Some(COLOR_QUOTE),
     };
     framed(vec![embed], frame, Target::Quote(quote.id.clone()))

@@ -10,6 +10,9 @@ pub enum Severity {
     Error,
     /// Worth fixing; the bank still loads.
     Warning,
+    /// Due for a moderator's review (an answer's `reviewed` date is old). Shown and counted,
+    /// but never a warning: it depends on today's date, not on the bank, so CI ignores it.
+    Review,
 }
 
 /// One problem, located in a file.
@@ -42,6 +45,7 @@ impl fmt::Display for Diagnostic {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Review => "review",
         };
         write!(
             f,

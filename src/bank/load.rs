@@ -57,7 +57,19 @@ impl Loaded {
 
     /// Number of warnings.
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.count(Severity::Warning)
+    }
+
+    /// Number of answers due for review (`reviewed` older than `stale_after_days`).
+    pub fn reviews_due(&self) -> usize {
+        self.count(Severity::Review)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 

@@ -90,6 +90,26 @@ pub struct Quote {
     pub note: Texts,
     /// The bank's translations per language.
     pub translations: Texts,
+    /// How the words reached the bank.
+    pub provenance: Provenance,
+}
+
+/// How a quote's words reached the bank. Rendering decides from this what a reader may be
+/// shown as the speaker's own words (see [`crate::render::quote_view`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// The speaker's own words, in the language they used.
+    Spoken,
+    /// A published translation (by someone other than the bank) of words said in another
+    /// language.
+    Translated {
+        /// Language code of the words as the speaker said them.
+        spoken_language: String,
+        /// Who published the translation.
+        translated_by: Localized,
+        /// Id of a quote holding the speaker's own words, when the bank has them.
+        original: Option<String>,
+    },
 }
 
 impl Quote {

@@ -88,6 +88,20 @@ pub struct Quote {
     /// The bank's own translations, always labelled as such.
     #[serde(default)]
     pub translations: PerLang,
+    /// How the words reached us: `spoken` (the default: the speaker's own words, in the language
+    /// they used) or `translated` (a published translation of words said in another language).
+    /// Kept as text so that `check` can explain an unknown value.
+    #[serde(default)]
+    pub provenance: Option<Spanned<String>>,
+    /// For a published translation: the language the speaker used.
+    #[serde(default)]
+    pub spoken_language: Option<Spanned<String>>,
+    /// For a published translation: who published it; one text, or per language.
+    #[serde(default)]
+    pub translated_by: Option<Spanned<Localized>>,
+    /// For a published translation: the id of a quote holding the speaker's own words.
+    #[serde(default)]
+    pub original: Option<Spanned<String>>,
 }
 
 /// A curated answer to a question.
@@ -208,6 +222,16 @@ pub struct Strings {
     pub confidence_low: String,
     /// The text "said by" joins speaker and role with, if any; e.g. "—".
     pub quote_said: String,
+    /// Label over a published translation of someone's words: `{by}` is who translated them,
+    /// `{language}` the name (from `language_names`) of the language the speaker used.
+    pub published_translation: String,
+    /// Label before the bank's own translation of a published translation.
+    pub translation_of_translation: String,
+    /// A word or two marking translated text where room is short (autocomplete choices).
+    pub translation_short: String,
+    /// Names of languages as this language writes them, by code, for provenance labels; every
+    /// language a translated quote was spoken in needs one.
+    pub language_names: BTreeMap<String, String>,
 }
 
 /// Spellings that search treats as one word.

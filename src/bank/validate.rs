@@ -10,7 +10,7 @@ use serde_spanned::Spanned;
 use super::diagnostic::{line_col, Diagnostic, Severity};
 use super::load::{suggest, LoadOptions, Parsed};
 use super::raw;
-use super::{Answer, Bank, EntryRef, Event, Language, Localized, Quote, Source, Texts};
+use super::{Answer, Bank, EntryRef, Event, Language, Localized, Provenance, Quote, Source, Texts};
 use crate::search::{Analyzer, Document, Index};
 
 /// Longest id: ids travel inside 100-character button ids with a prefix and a language code.
@@ -476,6 +476,79 @@ pub(super) fn validate(
         for alias in &v.speaker_aliases {
             check_text(&mut r, q.file, alias, "speaker alias", MAX_TITLE);
         }
+        let provenance = match v.provenance.as_ref().map(|p| (p, p.get_ref().as_str())) {
+            None | Some((_, "spoken")) => {
+                let translation_only = [
+                    (
+                        "spoken_language",
+                        v.spoken_language.as_ref().map(Spanned::span),
+                    ),
+                    ("translated_by", v.translated_by.as_ref().map(Spanned::span)),
+                    ("original", v.original.as_ref().map(Spanned::span)),
+                ];
+                for (field, span) in translation_only {
+                    if let Some(span) = span {
+                        r.error_hint(q.file, &span, format!("`{field}` belongs to a published translation, but this quote's provenance is `spoken`"), "set `provenance = \"translated\"` if `text` translates words said in another language; otherwise remove the field");
+                    }
+                }
+                Provenance::Spoken
+            }
+            Some((_, "translated")) => {
+                let spoken_language = match &v.spoken_language {
+                    None => {
+                        r.error_hint(
+                            q.file,
+                            &q.span,
+                            "a translated quote needs `spoken_language`",
+                            "give the language the speaker used, e.g. `spoken_language = \"en\"`",
+                        );
+                        String::new()
+                    }
+                    Some(spoken) => {
+                        let code = spoken.get_ref();
+                        if !valid_lang_code(code) {
+                            r.error(
+                                q.file,
+                                &spoken.span(),
+                                format!("`{code}` is not a language code"),
+                            );
+                        } else if code == lang {
+                            r.error_hint(q.file, &spoken.span(), format!("`spoken_language` is `{code}`, the language of `text` itself"), "words in the language the speaker used are the speaker's own: remove `provenance`, `spoken_language` and `translated_by`");
+                        } else if let Some(l) = languages
+                            .iter()
+                            .find(|l| !l.strings.language_names.contains_key(code))
+                        {
+                            r.error_hint(q.file, &spoken.span(), format!("language `{}` has no name for `{code}`, which readers see in the translation label", l.code), format!("add `{code} = \"...\"` to `language_names` in the strings of every [[language]]"));
+                        }
+                        code.clone()
+                    }
+                };
+                let translated_by = match &v.translated_by {
+                    None => {
+                        r.error_hint(q.file, &q.span, "a translated quote needs `translated_by`", "name who published the translation, e.g. `translated_by = { en = \"the Arabic seed article\", ar = \"المقال العربي\" }`");
+                        Localized::plain("")
+                    }
+                    Some(by) => localized(&mut r, q.file, by, "translated_by", 200),
+                };
+                let original = v.original.as_ref().and_then(|o| {
+                    let i = resolve(&mut r, q.file, o, "quote")?;
+                    let problem = original_problem(v, &parsed.quotes[i].value, &spoken_language);
+                    if let Some((message, hint)) = problem {
+                        r.error_hint(q.file, &o.span(), message, hint);
+                    }
+                    Some(o.get_ref().clone())
+                });
+                Provenance::Translated {
+                    spoken_language,
+                    translated_by,
+                    original,
+                }
+            }
+            Some((p, other)) => {
+                r.error_hint(q.file, &p.span(), format!("unknown provenance `{other}`"), "use `spoken` (the speaker's own words, in the language they used) or `translated` (a published translation of them); a paraphrase is not a quote: put it in an answer's body, attributed");
+                Provenance::Spoken
+            }
+        };
         let source = resolve(&mut r, q.file, &v.source, "source");
         if let Some(i) = source {
             match &folded_archives[i] {
@@ -510,6 +583,7 @@ pub(super) fn validate(
             date: v.date.get_ref().clone(),
             note: plain(&v.note),
             translations: plain(&v.translations),
+            provenance,
         });
     }
 
@@ -568,7 +642,14 @@ pub(super) fn validate(
         if let Some(reviewed) = parse_date(v.reviewed.get_ref()) {
             let age = (options.today - reviewed).whole_days();
             if age > i64::from(options.stale_after_days) {
-                r.warning(a.file, &v.reviewed.span(), format!("answer `{id}` was last reviewed {age} days ago"), format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml)", options.stale_after_days));
+                let hint = format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml); this does not fail `check`", options.stale_after_days);
+                r.at(
+                    a.file,
+                    &v.reviewed.span(),
+                    Severity::Review,
+                    format!("answer `{id}` was last reviewed {age} days ago"),
+                    Some(hint),
+                );
             }
         }
         if v.sources.get_ref().is_empty() {
@@ -745,6 +826,54 @@ pub(super) fn validate(
         index,
         ids: id_map,
     })
+}
+
+/// Why `original` cannot stand for the speaker's own words behind the translation `quote`,
+/// as a message and a hint; `None` when it can.
+fn original_problem(
+    quote: &raw::Quote,
+    original: &raw::Quote,
+    spoken_language: &str,
+) -> Option<(String, String)> {
+    let id = original.id.get_ref();
+    if id == quote.id.get_ref() {
+        return Some((
+            "a quote cannot be its own original".into(),
+            "`original` names another quote: the speaker's words as they said them".into(),
+        ));
+    }
+    if original
+        .provenance
+        .as_ref()
+        .is_some_and(|p| p.get_ref() != "spoken")
+    {
+        return Some((
+            format!("`{id}` is not the speaker's own words (its provenance is not `spoken`)"),
+            "`original` names a quote of the words as the speaker said them".into(),
+        ));
+    }
+    let language = original.language.get_ref();
+    if language != spoken_language {
+        return Some((
+            format!("`{id}` is in `{language}`, but this quote says the words were spoken in `{spoken_language}`"),
+            "the original is in the language the speaker used".into(),
+        ));
+    }
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    let same_speaker = quote.speaker.iter().any(|(code, name)| {
+        original
+            .speaker
+            .get(code)
+            .is_some_and(|other| same(name.get_ref(), other.get_ref()))
+    });
+    if !same_speaker {
+        return Some((
+            format!("`{id}` is by a different speaker"),
+            "the original must have the same speaker, spelt the same in at least one language"
+                .into(),
+        ));
+    }
+    None
 }
 
 /// Checks a text that may be given per language, and resolves it: a table must name only

@@ -414,13 +414,9 @@ pub fn autocomplete(bank: &Bank, req: &AutocompleteRequest) -> Vec<Choice> {
             matches.truncate(MAX);
             matches
                 .into_iter()
-                .map(|q| {
-                    let speaker = q.speaker_in(&lang.code);
-                    let shown = q.translations.get(&lang.code).unwrap_or(&q.text);
-                    Choice {
-                        name: render::fit(&format!("{speaker}: {shown}"), limits::CHOICE_NAME),
-                        value: q.id.clone(),
-                    }
+                .map(|q| Choice {
+                    name: render::quote_choice_name(bank, q, lang),
+                    value: q.id.clone(),
                 })
                 .collect()
         }

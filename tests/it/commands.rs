@@ -213,13 +213,17 @@ fn quote_in_another_language_shows_labelled_translation() {
     });
     req.lang = Some("en".into());
     let text = dispatch(&bank, &req).to_text();
-    let original = text
-        .find("> وطالب علي بنجواني")
-        .expect("original text as the quote");
-    let label = text
-        .find("Translation by the nimbus-bot bank, not the speaker's words")
-        .expect("labelled translation");
-    assert!(original < label, "{text}");
+    // A published translation: labelled as whose, then the words, then ours, labelled too.
+    let provenance = text
+        .find("As translated by the Arabic seed article, from English:")
+        .expect("published translation labelled");
+    let words = text
+        .find("> بالتوقف عن التربح")
+        .expect("the published text as the quote");
+    let ours = text
+        .find("Translation by the nimbus-bot bank of the published translation above")
+        .expect("the bank's translation labelled");
+    assert!(provenance < words && words < ours, "{text}");
 }
 
 #[test]

@@ -172,3 +172,173 @@ fn arabic_answer_renders_arabic_text_and_labels() {
     assert!(!sources.contains("outlet not named"), "{sources}");
     assert_eq!(reply.buttons[0].label, "شارك في القناة");
 }
+
+/// The text a quote block shows as quoted words (its `> ` lines), and whatever stands before
+/// them (a provenance label, if any).
+fn quoted_part(block: &str) -> (String, String) {
+    let first = block.find("> ").expect("a quote block quotes words");
+    let words: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("> ")).collect();
+    (block[..first].to_string(), words.join("\n"))
+}
+
+/// For every quote of a bank and every language: words shown unlabelled are always some
+/// quote's own text, spoken by its speaker in the language it is in, and no translation (the
+/// bank's, or a published one) is ever shown as quoted words without its label.
+fn assert_no_translation_as_speakers_words(bank: &nimbus_bot::bank::Bank) {
+    use nimbus_bot::bank::Provenance;
+    use nimbus_bot::render::{quote_body, quote_choice_name};
+    let ours: Vec<&str> = bank
+        .quotes
+        .iter()
+        .flat_map(|q| q.translations.values().map(String::as_str))
+        .collect();
+    for lang in &bank.languages {
+        let short = format!("({})", lang.strings.translation_short);
+        for quote in &bank.quotes {
+            let block = quote_body(bank, quote, lang, limits::DESCRIPTION);
+            let (before, words) = quoted_part(&block);
+            let words = words.trim_end_matches('…');
+            assert!(
+                !ours.iter().any(|t| t.starts_with(words)),
+                "{} in {}: a translation of the bank is shown as quoted words:\n{block}",
+                quote.id,
+                lang.code
+            );
+            let shown = bank
+                .quotes
+                .iter()
+                .find(|q| neutralize_mentions(&q.text).starts_with(words))
+                .unwrap_or_else(|| {
+                    panic!("{}: quoted words are no quote's text:\n{block}", quote.id)
+                });
+            if before.trim().is_empty() {
+                assert_eq!(
+                    shown.provenance,
+                    Provenance::Spoken,
+                    "{} in {}: a published translation is shown unlabelled:\n{block}",
+                    quote.id,
+                    lang.code
+                );
+            } else {
+                assert!(
+                    shown.provenance != Provenance::Spoken,
+                    "{} in {}: the speaker's own words carry a translation label:\n{block}",
+                    quote.id,
+                    lang.code
+                );
+            }
+            if let Provenance::Translated {
+                spoken_language,
+                original,
+                ..
+            } = &quote.provenance
+            {
+                let reads_original = original.is_some() && spoken_language == &lang.code;
+                assert!(
+                    reads_original || !before.trim().is_empty(),
+                    "{} in {}: a published translation must carry its label:\n{block}",
+                    quote.id,
+                    lang.code
+                );
+            }
+            let choice = quote_choice_name(bank, quote, lang);
+            if !choice.contains(&short) {
+                let speaker = nimbus_bot::render::quote_view(bank, quote, lang).speaker;
+                let cut = choice.trim_end_matches('…');
+                let rest = cut
+                    .strip_prefix(speaker)
+                    .unwrap_or_else(|| panic!("{choice:?} starts with the speaker"));
+                // A long name may leave no room for the words at all.
+                let text = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+                let own = bank
+                    .quotes
+                    .iter()
+                    .any(|q| q.provenance == Provenance::Spoken && q.text.starts_with(text));
+                assert!(
+                    own,
+                    "{} in {}: choice {choice:?} shows a translation unmarked",
+                    quote.id, lang.code
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn shipped_bank_never_shows_a_translation_as_the_speakers_words() {
+    let loaded = nimbus_bot::bank::load(&crate::responses_dir(), &options());
+    let problems: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    let bank = loaded.bank.unwrap_or_else(|| panic!("{problems:#?}"));
+    assert_no_translation_as_speakers_words(&bank);
+}
+
+#[test]
+fn fixture_bank_never_shows_a_translation_as_the_speakers_words() {
+    assert_no_translation_as_speakers_words(&crate::fixture_bank());
+}
+
+#[test]
+fn reader_of_the_spoken_language_sees_the_original_words() {
+    use nimbus_bot::render::quote_view;
+    let bank = crate::fixture_bank();
+    let en = bank.language("en").unwrap();
+    let ar = bank.language("ar").unwrap();
+    let seed = bank.quote("seed-hayes-danger").unwrap();
+    let view = quote_view(&bank, seed, en);
+    assert_eq!(view.shown.id, "hayes-keep-safe");
+    assert!(view.words.starts_with("We’re in a moment"), "{view:?}");
+    assert_eq!(
+        (view.words_label.as_deref(), view.translation.as_ref()),
+        (None, None)
+    );
+    assert!(
+        view.url.is_some_and(|u| u.contains("mediajustice.org")),
+        "the original's source: {view:?}"
+    );
+    // Readers of Arabic see the seed's words, under the seed's name as translator.
+    let view = quote_view(&bank, seed, ar);
+    assert_eq!(view.shown.id, "seed-hayes-danger");
+    assert_eq!(
+        view.words_label.as_deref(),
+        Some("بترجمة المقال العربي، والكلام في الأصل بالإنجليزية")
+    );
+    assert_eq!(view.translation, None);
+}
+
+#[test]
+fn without_an_original_english_readers_see_our_labelled_translation_of_the_translation() {
+    use nimbus_bot::render::quote_view;
+    let bank = crate::fixture_bank();
+    let en = bank.language("en").unwrap();
+    let view = quote_view(&bank, bank.quote("panjwani-seed").unwrap(), en);
+    assert_eq!(view.words_lang, "ar");
+    assert_eq!(
+        view.words_label.as_deref(),
+        Some("As translated by the Arabic seed article, from English")
+    );
+    let (label, text) = view.translation.expect("the bank's translation");
+    assert_eq!(text, "to stop profiting from violence around the world");
+    assert!(label.contains("of the published translation"), "{label}");
+}
+
+#[test]
+fn an_answer_shows_a_quote_and_its_translation_once_to_readers_of_the_original() {
+    let bank = crate::fixture_bank();
+    let mut req = Request::new(Command::Topic {
+        id: "aws-summit-2022".into(),
+    });
+    req.lang = Some("en".into());
+    let text = dispatch(&bank, &req).to_text();
+    assert_eq!(
+        text.matches("keep our communities safe").count(),
+        1,
+        "{text}"
+    );
+    assert!(!text.contains("كنا نأمل"), "{text}");
+    req.lang = Some("ar".into());
+    let text = dispatch(&bank, &req).to_text();
+    assert!(
+        text.contains("> We’re in a moment") && text.contains("> كنا نأمل"),
+        "{text}"
+    );
+}

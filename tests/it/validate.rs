@@ -249,14 +249,19 @@ fn archive_path_may_not_leave_the_bank() {
 }
 
 #[test]
-fn stale_answer_is_a_warning_only() {
+fn stale_answer_is_due_for_review_not_a_warning() {
     let text = answer("").replace("2026-11-01", "2024-01-01");
     let (_dir, diagnostics) = check_with(&text);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     let w = &diagnostics[0];
-    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(w.severity, Severity::Review);
     assert_eq!((w.line, w.col), (4, 12));
     assert!(w.message.contains("last reviewed"), "{w}");
+    assert!(
+        w.to_string()
+            .contains("zz-case.toml:4:12: review: answer `case-answer`"),
+        "{w}"
+    );
 }
 
 #[test]
@@ -297,4 +302,133 @@ fn diagnostics_print_as_path_line_col() {
         "{line}"
     );
     assert!(line.contains("hint: did you mean `[[answer]]`?"), "{line}");
+}
+
+/// A quote of the fixture's seed archive, with `extra` fields, for the provenance rules.
+fn seed_quote(extra: &str) -> String {
+    format!(
+        r#"[[quote]]
+id = "case-quote"
+text = "بالتوقف عن التربح من العنف في جميع أنحاء العالم"
+language = "ar"
+speaker = {{ ar = "علي بنجواني", en = "Aly Panjwani" }}
+role = {{ en = "Analyst" }}
+source = "seed-2022-07"
+date = "2022-07"
+{extra}"#
+    )
+}
+
+const TRANSLATED: &str = "provenance = \"translated\"\nspoken_language = \"en\"\ntranslated_by = { en = \"the Arabic seed article\", ar = \"المقال العربي\" }\n";
+
+#[test]
+fn translated_quote_with_its_fields_is_clean() {
+    let (_dir, diagnostics) = check_with(&seed_quote(TRANSLATED));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+}
+
+#[test]
+fn unknown_provenance_explains_the_values() {
+    let text = seed_quote("provenance = \"paraphrase\"\n");
+    expect_error(&text, 9, 14, "unknown provenance `paraphrase`");
+    let (_dir, diagnostics) = check_with(&text);
+    let hint = diagnostics[0].hint.as_deref().unwrap_or("");
+    assert!(
+        hint.contains("`spoken`") && hint.contains("a paraphrase is not a quote"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn translated_quote_needs_spoken_language() {
+    let text = seed_quote(&TRANSLATED.replace("spoken_language = \"en\"\n", ""));
+    expect_error(&text, 1, 1, "needs `spoken_language`");
+}
+
+#[test]
+fn translated_quote_needs_translated_by() {
+    let text = seed_quote("provenance = \"translated\"\nspoken_language = \"en\"\n");
+    expect_error(&text, 1, 1, "needs `translated_by`");
+}
+
+#[test]
+fn translated_by_needs_the_default_language() {
+    let text = seed_quote(&TRANSLATED.replace(
+        "{ en = \"the Arabic seed article\", ar = \"المقال العربي\" }",
+        "{ ar = \"المقال العربي\" }",
+    ));
+    expect_error(&text, 11, 17, "translated_by has no `en` text");
+}
+
+#[test]
+fn spoken_language_must_differ_from_the_text() {
+    let text =
+        seed_quote(&TRANSLATED.replace("spoken_language = \"en\"", "spoken_language = \"ar\""));
+    expect_error(&text, 10, 19, "the language of `text` itself");
+}
+
+#[test]
+fn spoken_language_needs_a_name_in_every_language() {
+    let text =
+        seed_quote(&TRANSLATED.replace("spoken_language = \"en\"", "spoken_language = \"fr\""));
+    expect_error(&text, 10, 19, "has no name for `fr`");
+}
+
+#[test]
+fn spoken_quote_may_not_carry_translation_fields() {
+    // Explicitly spoken, and spoken by default: each translation-only field is reported.
+    for (extra, field, line, col) in [
+        (
+            "provenance = \"spoken\"\ntranslated_by = \"someone\"\n",
+            "translated_by",
+            10,
+            17,
+        ),
+        ("spoken_language = \"en\"\n", "spoken_language", 9, 19),
+        ("original = \"hayes-keep-safe\"\n", "original", 9, 12),
+    ] {
+        expect_error(
+            &seed_quote(extra),
+            line,
+            col,
+            &format!("`{field}` belongs to a published translation"),
+        );
+    }
+}
+
+#[test]
+fn original_must_exist() {
+    let text = seed_quote(&format!("{TRANSLATED}original = \"no-such-quote\"\n"));
+    expect_error(&text, 12, 12, "unknown quote id `no-such-quote`");
+}
+
+#[test]
+fn original_must_be_the_speakers_own_words() {
+    // `panjwani-seed` is itself a published translation.
+    let text = seed_quote(&format!("{TRANSLATED}original = \"panjwani-seed\"\n"));
+    expect_error(&text, 12, 12, "is not the speaker's own words");
+}
+
+#[test]
+fn original_must_be_in_the_spoken_language() {
+    let text = seed_quote(&format!(
+        "{}original = \"hayes-keep-safe\"\n",
+        TRANSLATED.replace("spoken_language = \"en\"", "spoken_language = \"he\"")
+    ))
+    .replace(
+        "ar = \"علي بنجواني\", en = \"Aly Panjwani\"",
+        "ar = \"علي بنجواني\", en = \"Myaisha Hayes\"",
+    );
+    expect_error(
+        &text,
+        12,
+        12,
+        "is in `en`, but this quote says the words were spoken in `he`",
+    );
+}
+
+#[test]
+fn original_must_have_the_same_speaker() {
+    let text = seed_quote(&format!("{TRANSLATED}original = \"hayes-keep-safe\"\n"));
+    expect_error(&text, 12, 12, "is by a different speaker");
 }
