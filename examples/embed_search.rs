@@ -47,9 +47,12 @@ fn main() {
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
     };
-    let Some(bank) = load(&root.join("responses"), &options).bank else {
-        eprintln!("the shipped bank does not load; run `nimbus-bot check`");
-        std::process::exit(1);
+    let loaded = load(&root.join("responses"), &options);
+    let Some(bank) = loaded.bank else {
+        for diagnostic in &loaded.diagnostics {
+            eprintln!("{diagnostic}");
+        }
+        fail("the shipped bank does not load");
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_misses = args.iter().any(|a| a == "--misses");
