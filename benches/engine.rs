@@ -40,6 +40,8 @@ fn options() -> LoadOptions {
         default_language: None,
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
+        // The default limits (max_bank_mb = 256) hold the 100k bank's ~70 MB of TOML.
+        ..LoadOptions::default()
     }
 }
 

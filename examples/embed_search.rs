@@ -43,9 +43,9 @@ struct Representation {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let options = LoadOptions {
-        default_language: None,
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
+        ..LoadOptions::default()
     };
     let loaded = load(&root.join("responses"), &options);
     let Some(bank) = loaded.bank else {

@@ -22,8 +22,24 @@ pub struct Config {
     /// The bot's own files (registration fingerprint, gap log, edit history); relative paths
     /// are taken from the config file's folder. `NIMBUS_STATE_DIR` overrides it.
     pub state_dir: PathBuf,
+    /// Largest bank file (a `.toml` or an archive) the loader reads, in MiB.
+    pub max_file_mb: u64,
+    /// Largest bank, all its files together, in MiB: a larger one is refused, never served.
+    pub max_bank_mb: u64,
     /// The Discord bot's settings.
     pub discord: DiscordConfig,
+    /// The file these settings came from, when there was one (for `path:line:col` messages).
+    #[serde(skip)]
+    pub file: Option<ConfigFile>,
+}
+
+/// The config file as read: its real path and text.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    /// The file's real path (symlinks and `..` resolved), as messages name it.
+    pub path: PathBuf,
+    /// Its text, to find where a setting is written.
+    pub text: String,
 }
 
 /// How the Discord bot behaves.
@@ -75,7 +91,10 @@ impl Default for Config {
             default_language: None,
             stale_after_days: 365,
             state_dir: PathBuf::from(".nimbus-state"),
+            max_file_mb: 16,
+            max_bank_mb: 256,
             discord: DiscordConfig::default(),
+            file: None,
         }
     }
 }
@@ -104,6 +123,30 @@ impl Config {
     pub fn state(&self) -> crate::state::StateDir {
         crate::state::StateDir::new(&self.state_dir)
     }
+
+    /// Where the setting at `keys` (e.g. `["discord", "guild_ids"]`) is written in the config
+    /// file: its real path and the value's line and column; `None` when it is not written.
+    pub fn place_of(&self, keys: &[&str]) -> Option<crate::bank::Place> {
+        let file = self.file.as_ref()?;
+        let offset = value_offset(&file.text, keys)?;
+        let (line, col) = crate::bank::line_col(&file.text, offset);
+        Some(crate::bank::Place {
+            path: file.path.clone(),
+            line,
+            col,
+        })
+    }
+}
+
+/// The byte offset of the value at `keys` in TOML `text`.
+fn value_offset(text: &str, keys: &[&str]) -> Option<usize> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let (last, parents) = keys.split_last()?;
+    let mut table = document.as_item();
+    for key in parents {
+        table = table.get(key)?;
+    }
+    table.get(last)?.span().map(|s| s.start)
 }
 
 impl DiscordConfig {
@@ -145,8 +188,11 @@ impl Config {
                 )))
             }
         };
+        // Messages name the file by its real path: the one an operator can open, whatever
+        // relative path, symlink or $NIMBUS_CONFIG led here.
+        let shown = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         let mut config = Config::parse(&text)
-            .map_err(|message| ConfigError(format!("{}:{message}", path.display())))?;
+            .map_err(|message| ConfigError(format!("{}:{message}", shown.display())))?;
         if let Some(dir) = path.parent() {
             if config.bank.is_relative() {
                 config.bank = dir.join(&config.bank);
@@ -158,17 +204,150 @@ impl Config {
         if let Some(dir) = std::env::var_os(crate::state::STATE_DIR_ENV).filter(|d| !d.is_empty()) {
             config.state_dir = PathBuf::from(dir);
         }
+        config.file = Some(ConfigFile { path: shown, text });
         Ok(config)
     }
 
     /// Parses config text; an error reads `line:col: error: message`.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|span| crate::bank::line_col(text, span.start))
-                .unwrap_or((1, 1));
-            format!("{line}:{col}: error: {}", e.message().trim())
-        })
+        let at = |offset: usize, message: &str| {
+            let (line, col) = crate::bank::line_col(text, offset);
+            format!("{line}:{col}: error: {message}")
+        };
+        let config: Config = toml::from_str(text)
+            .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().trim()))?;
+        if let Some((offset, message)) = bad_id(text, &config) {
+            return Err(at(offset, &message));
+        }
+        if config.max_file_mb == 0 || config.max_bank_mb == 0 {
+            let key = if config.max_file_mb == 0 {
+                "max_file_mb"
+            } else {
+                "max_bank_mb"
+            };
+            let offset = value_offset(text, &[key]).unwrap_or(0);
+            return Err(at(offset, &format!("{key} must be at least 1")));
+        }
+        Ok(config)
+    }
+}
+
+/// The first Discord id in the config that cannot be one, as (offset, message). Ids are
+/// snowflakes, never 0; a 0 used to panic deep inside the Discord client.
+fn bad_id(text: &str, config: &Config) -> Option<(usize, String)> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let discord = document.get("discord")?;
+    let how = "copy it in Discord with Developer Mode on (right-click → Copy ID)";
+    let d = &config.discord;
+    for (key, ids, what) in [
+        ("guild_ids", &d.guild_ids, "server"),
+        ("moderator_role_ids", &d.moderator_role_ids, "role"),
+    ] {
+        if let Some(i) = ids.iter().position(|&id| id == 0) {
+            let offset = discord
+                .get(key)
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get(i))
+                .and_then(|v| v.span())
+                .map_or(0, |s| s.start);
+            return Some((offset, format!("{key}: 0 is not a {what} id; {how}")));
+        }
+    }
+    if d.mod_log_channel == Some(0) {
+        let offset = discord
+            .get("mod_log_channel")
+            .and_then(toml_edit::Item::span)
+            .map_or(0, |s| s.start);
+        return Some((
+            offset,
+            format!("mod_log_channel: 0 is not a channel id; {how}"),
+        ));
+    }
+    let guilds = discord.get("guilds").and_then(|g| g.as_table_like())?;
+    for (key, _) in guilds.iter() {
+        if key.parse::<u64>().map_or(true, |id| id == 0) {
+            let offset = guilds
+                .key(key)
+                .and_then(toml_edit::Key::span)
+                .map_or(0, |s| s.start);
+            return Some((
+                offset,
+                format!("[discord.guilds.\"{key}\"]: `{key}` is not a server id; {how}"),
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn error_of(text: &str) -> String {
+        match Config::parse(text) {
+            Ok(config) => panic!("accepted: {config:?}"),
+            Err(message) => message,
+        }
+    }
+
+    /// Each id that cannot be a Discord id is refused at its `line:col` (a 0 used to panic
+    /// `register`, or the task posting reload outcomes).
+    #[test]
+    fn zero_and_malformed_ids_are_refused_where_they_are_written() {
+        let cases = [
+            (
+                "[discord]\nguild_ids = [12, 0]\n",
+                "2:18: error: guild_ids: 0",
+            ),
+            (
+                "[discord]\nmod_log_channel = 0\n",
+                "2:19: error: mod_log_channel: 0",
+            ),
+            (
+                "[discord]\nmoderator_role_ids = [0]\n",
+                "2:23: error: moderator_role_ids: 0",
+            ),
+            (
+                "[discord.guilds.\"my-server\"]\nlanguage = \"ar\"\n",
+                "1:17: error: [discord.guilds.\"my-server\"]",
+            ),
+            ("[discord.guilds.\"0\"]\n", "1:17: error:"),
+            (
+                "max_bank_mb = 0\n",
+                "1:15: error: max_bank_mb must be at least 1",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = error_of(text);
+            assert!(message.starts_with(expected), "{text:?}: {message}");
+            assert!(!message.contains('\n'), "one line: {message}");
+        }
+    }
+
+    #[test]
+    fn good_ids_and_defaults_pass() {
+        let config = Config::parse(
+            "[discord]\nguild_ids = [1000]\nmod_log_channel = 3000\n[discord.guilds.\"1000\"]\nlanguage = \"ar\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.discord.guild_ids, [1000]);
+        assert_eq!(config.max_file_mb, 16);
+        assert!(Config::parse("").is_ok());
+    }
+
+    #[test]
+    fn settings_are_located_in_the_real_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("etc")).expect("mkdir");
+        let path = dir.path().join("etc/config.toml");
+        std::fs::write(&path, "bank = \"responses\"\n\ndefault_language = \"fr\"\n")
+            .expect("write");
+        // Reached through `..`: messages still name the file by its real path.
+        let config = Config::load(Some(&dir.path().join("etc/../etc/config.toml"))).expect("loads");
+        let place = config.place_of(&["default_language"]).expect("written");
+        let real = std::fs::canonicalize(&path).expect("real path");
+        assert_eq!((place.path, place.line, place.col), (real, 3, 20));
+        assert!(config.place_of(&["discord", "guild_ids"]).is_none());
     }
 }

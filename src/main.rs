@@ -127,12 +127,14 @@ fn bank_dir(config: &Config, flag: Option<&Path>) -> Result<PathBuf, Exit> {
 
 fn check(config: &Config, flag: Option<&Path>) -> Result<u8, Exit> {
     let dir = bank_dir(config, flag)?;
-    let loaded = bank::load(&dir, &LoadOptions::from_config(config));
-    let mut out = std::io::stdout().lock();
+    let options = LoadOptions::from_config(config);
+    let loaded = bank::load(&dir, &options);
+    config_errors(&loaded, &options)?;
+    let mut out = String::new();
     for d in &loaded.diagnostics {
-        let _ = writeln!(out, "{d}");
+        out.push_str(&format!("{d}\n"));
     }
-    match &loaded.bank {
+    let code = match &loaded.bank {
         Some(bank) => {
             let warnings = match loaded.warnings() {
                 0 => String::new(),
@@ -146,25 +148,45 @@ fn check(config: &Config, flag: Option<&Path>) -> Result<u8, Exit> {
                 1 => ", 1 needs review".to_string(),
                 n => format!(", {n} need review"),
             };
-            let _ = writeln!(out, "ok: {}{warnings}{reviews}", bank.summary());
-            Ok(0)
+            out.push_str(&format!("ok: {}{warnings}{reviews}", bank.summary()));
+            0
         }
         None => {
-            let _ = writeln!(
-                out,
+            out.push_str(&format!(
                 "{} error(s), {} warning(s) in {}",
                 loaded.errors(),
                 loaded.warnings(),
                 dir.display()
-            );
-            Ok(1)
+            ));
+            1
         }
+    };
+    say(&out)?;
+    Ok(code)
+}
+
+/// A bank problem that is really a settings problem (a `default_language` the bank does not
+/// declare) ends the program as a config error: exit 2, located in config.toml.
+fn config_errors(loaded: &bank::Loaded, options: &LoadOptions) -> Result<(), Exit> {
+    let errors = loaded.config_errors(options);
+    if errors.is_empty() {
+        return Ok(());
     }
+    Err(Exit {
+        code: 2,
+        message: errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
 }
 
 fn load_bank(config: &Config, flag: Option<&Path>) -> Result<Bank, Exit> {
     let dir = bank_dir(config, flag)?;
-    let loaded = bank::load(&dir, &LoadOptions::from_config(config));
+    let options = LoadOptions::from_config(config);
+    let loaded = bank::load(&dir, &options);
+    config_errors(&loaded, &options)?;
     let errors = loaded.errors();
     loaded.bank.ok_or_else(|| Exit {
         code: 1,
@@ -201,7 +223,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
     let (result, reply) = commands::answer_question(bank, &request, question);
     let text = reply.to_text();
     if !json {
-        say(&text);
+        say(&text)?;
         return Ok(0);
     }
     let language = commands::reply_language(bank, &request);
@@ -234,7 +256,7 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         "sources": sources,
         "suggestions": result.suggestions,
     });
-    say(&value.to_string());
+    say(&value.to_string())?;
     Ok(0)
 }
 
@@ -251,19 +273,28 @@ fn complete(bank: &Bank, lang: Option<String>, json: bool, partial: &str) -> Res
         },
     );
     if json {
-        say(&serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into()));
+        say(&serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into()))?;
     } else {
         let lines: Vec<String> = choices
             .iter()
             .map(|c| format!("{}\t{}", c.value, c.name))
             .collect();
-        say(&lines.join("\n"));
+        say(&lines.join("\n"))?;
     }
     Ok(0)
 }
 
-/// Prints a line to stdout. A closed pipe (`nimbus-bot ask … | head`) is not an error worth a
-/// panic message: the reader has what it wanted.
-fn say(text: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+/// Prints a line to stdout. A closed pipe (`nimbus-bot ask … | head`) ends quietly: the reader
+/// has what it wanted. Any other write error (a full disk, `> /dev/full`) is a failure, so a
+/// script never takes a half-written answer for a good one.
+fn say(text: &str) -> Result<(), Exit> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Exit {
+            code: 1,
+            message: format!("cannot write the output: {e}"),
+        }),
+    }
 }

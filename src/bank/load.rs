@@ -2,11 +2,13 @@
 //! does not hide the problems of the next), then hand everything to the validator.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml_edit::{ImDocument, Item};
 
 use super::diagnostic::{line_col, Diagnostic, Severity};
+use super::files::{self, Limits, Reader, Unread};
 use super::raw;
 use super::validate;
 use super::Bank;
@@ -21,6 +23,22 @@ pub struct LoadOptions {
     pub stale_after_days: u32,
     /// Today's date, for staleness (a parameter so tests do not depend on the clock).
     pub today: time::Date,
+    /// How much one load may read, and for how long.
+    pub limits: Limits,
+    /// Where `default_language` is set (config.toml's real path, line and column), so that a
+    /// language the bank does not declare is reported there rather than in the bank.
+    pub default_language_at: Option<Place>,
+}
+
+/// A position in a file other than the bank's (config.toml).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
 }
 
 impl LoadOptions {
@@ -30,6 +48,12 @@ impl LoadOptions {
             default_language: config.default_language.clone(),
             stale_after_days: config.stale_after_days,
             today: time::OffsetDateTime::now_utc().date(),
+            limits: Limits {
+                file_bytes: config.max_file_mb.saturating_mul(files::MIB),
+                bank_bytes: config.max_bank_mb.saturating_mul(files::MIB),
+                time: None,
+            },
+            default_language_at: config.place_of(&["default_language"]),
         }
     }
 }
@@ -47,9 +71,45 @@ pub struct Loaded {
     pub bank: Option<Bank>,
     /// Errors and warnings, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The `.toml` files read, in path order: what live reload compares between two loads.
+    pub files: Vec<FileInfo>,
+}
+
+/// One `.toml` file as a load read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// How many entries (`[[answer]]`, `[[quote]]`, …) it holds, valid or not.
+    pub entries: usize,
+    /// A hash of its text, to tell whether it changed between two loads of one process.
+    pub hash: u64,
 }
 
 impl Loaded {
+    /// A hash of every file read (paths and texts): equal for two loads of unchanged files.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for file in &self.files {
+            file.path.hash(&mut hasher);
+            file.hash.hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
+    /// The errors located in a file other than the bank's (config.toml): the bank is not at
+    /// fault, the settings are.
+    pub fn config_errors(&self, options: &LoadOptions) -> Vec<&Diagnostic> {
+        let Some(place) = &options.default_language_at else {
+            return Vec::new();
+        };
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error() && d.path == place.path)
+            .collect()
+    }
+
     /// Number of errors.
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
@@ -91,6 +151,8 @@ pub(super) struct Located<T> {
 /// Everything parsed from the folder, before validation.
 #[derive(Debug, Default)]
 pub(super) struct Parsed {
+    /// Reads archives within the same limits as the `.toml` files.
+    pub reader: Rc<Reader>,
     pub files: Vec<File>,
     pub answers: Vec<Located<raw::Answer>>,
     pub quotes: Vec<Located<raw::Quote>>,
@@ -106,8 +168,12 @@ const KINDS: [&str; 6] = ["answer", "quote", "source", "event", "language", "syn
 /// Loads and validates the bank in `dir`.
 pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
     let mut diagnostics = Vec::new();
-    let paths = match toml_files(dir) {
-        Ok(paths) => paths,
+    let found = std::fs::canonicalize(dir).and_then(|root| {
+        let paths = files::toml_files(dir, &root, &mut diagnostics)?;
+        Ok((root, paths))
+    });
+    let (root, paths) = match found {
+        Ok(found) => found,
         Err(e) => {
             diagnostics.push(Diagnostic {
                 path: dir.to_path_buf(),
@@ -120,65 +186,87 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
             return Loaded {
                 bank: None,
                 diagnostics,
+                files: Vec::new(),
             };
         }
     };
-    let mut parsed = Parsed::default();
+    let reader = Rc::new(Reader::new(root, options.limits));
+    let mut parsed = Parsed {
+        reader: Rc::clone(&reader),
+        ..Parsed::default()
+    };
+    let mut infos = Vec::new();
     for path in paths {
-        match std::fs::read_to_string(&path) {
+        match reader.read(&path) {
             Ok(text) => {
                 let file = parsed.files.len();
-                parsed.files.push(File { path, text });
-                parse_file(&mut parsed, file, &mut diagnostics);
+                let hash = {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    text.hash(&mut hasher);
+                    hasher.finish()
+                };
+                parsed.files.push(File {
+                    path: path.clone(),
+                    text,
+                });
+                let entries = parse_file(&mut parsed, file, &mut diagnostics);
+                infos.push(FileInfo {
+                    path,
+                    entries,
+                    hash,
+                });
             }
-            Err(e) => diagnostics.push(Diagnostic {
-                path,
-                line: 1,
-                col: 1,
-                severity: Severity::Error,
-                message: format!("cannot read file: {e}"),
-                hint: None,
-            }),
+            Err(unread) => {
+                if let Some(d) = unread_file(path, &unread, &options.limits) {
+                    diagnostics.push(d);
+                }
+            }
         }
     }
     let bank = validate::validate(dir, parsed, options, &mut diagnostics);
+    if reader.exhausted() {
+        diagnostics.push(reader.exhausted_diagnostic(dir));
+    }
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
         bank: if has_errors { None } else { bank },
         diagnostics,
+        files: infos,
     }
 }
 
-/// The bank's `.toml` files, sorted so that reports come in a stable order. Names starting
-/// with `.` are skipped (editor swap files, `.git`).
-fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    let meta = std::fs::metadata(dir)?;
-    if !meta.is_dir() {
-        return Err(std::io::Error::other("not a folder"));
-    }
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                out.push(path);
-            }
+/// The diagnostic for a `.toml` file that could not be read; `None` when the reason is
+/// reported once for the whole bank (its size or time limit).
+fn unread_file(path: PathBuf, unread: &Unread, limits: &Limits) -> Option<Diagnostic> {
+    let (line, col, severity, hint) = match unread {
+        Unread::OverBudget => return None,
+        // Passed over, as the folder walk does: such a file holds no bank entries.
+        Unread::NotRegular | Unread::Outside => (1, 1, Severity::Warning, None),
+        Unread::NotUtf8 { valid } => {
+            let (line, col) = line_col(valid, valid.len());
+            let hint = "the first byte that is not UTF-8 is here; re-save the file as UTF-8";
+            (line, col, Severity::Error, Some(hint.to_owned()))
         }
-    }
-    out.sort();
-    Ok(out)
+        Unread::TooLarge | Unread::Io(_) => (1, 1, Severity::Error, None),
+    };
+    let message = match unread {
+        Unread::NotRegular | Unread::Outside => format!("skipped: {}", unread.describe(limits)),
+        Unread::Io(e) => format!("cannot read file: {e}"),
+        other => format!("file is {}", other.describe(limits)),
+    };
+    Some(Diagnostic {
+        path,
+        line,
+        col,
+        severity,
+        message,
+        hint,
+    })
 }
 
-fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic>) {
+/// Parses one file's entries into `parsed`; returns how many entries it holds (valid or not).
+fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic>) -> usize {
     let text = parsed.files[file].text.clone();
     let path = parsed.files[file].path.clone();
     let error_at = |offset: usize, message: String, hint: Option<String>| {
@@ -198,9 +286,11 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
             let offset = e.span().map_or(0, |s| s.start);
             let message = first_line(e.message());
             diagnostics.push(error_at(offset, format!("TOML syntax: {message}"), None));
-            return;
+            // Unknown, but not none: an unparsable file is not an emptied one.
+            return 1;
         }
     };
+    let mut entries = 0;
     for (key, item) in document.as_table().iter() {
         let key_span = document
             .as_table()
@@ -240,9 +330,11 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
                     format!("`{key}` must be a list of entries"),
                     Some(format!("write each entry under its own `[[{key}]]` header")),
                 ));
+                entries += 1;
                 continue;
             }
         };
+        entries += elements.len();
         for (span, value) in elements {
             match key {
                 "answer" => push(
@@ -296,6 +388,17 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
             }
         }
     }
+    if entries == 0 {
+        diagnostics.push(Diagnostic {
+            path,
+            line: 1,
+            col: 1,
+            severity: Severity::Warning,
+            message: "this file has no entries".into(),
+            hint: Some("an emptied file is what a save still being written looks like; if it is meant to be empty, delete it".into()),
+        });
+    }
+    entries
 }
 
 fn push<T: DeserializeOwned>(

@@ -3,6 +3,7 @@
 //! so the rest of the program never sees a half-checked bank.
 
 mod diagnostic;
+mod files;
 mod load;
 mod raw;
 mod validate;
@@ -11,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 pub use diagnostic::{line_col, Diagnostic, Severity};
-pub use load::{load, LoadOptions, Loaded};
+pub use files::{Limits, MIB};
+pub use load::{load, FileInfo, LoadOptions, Loaded, Place};
 pub use raw::{Confidence, Direction, Strings};
 
 use crate::search::Index;

@@ -8,6 +8,7 @@ use std::path::{Component, Path};
 use serde_spanned::Spanned;
 
 use super::diagnostic::{line_col, Diagnostic, Severity};
+use super::files::Unread;
 use super::load::{suggest, LoadOptions, Parsed};
 use super::raw;
 use super::{Answer, Bank, EntryRef, Event, Language, Localized, Provenance, Quote, Source, Texts};
@@ -180,11 +181,18 @@ pub(super) fn validate(
                 languages.insert(0, l);
             }
             None if !languages.is_empty() => r.out.push(Diagnostic {
-                path: dir.to_path_buf(),
-                line: 1,
-                col: 1,
+                // A settings problem, reported where the setting is (config.toml's real path).
+                path: options
+                    .default_language_at
+                    .as_ref()
+                    .map_or_else(|| dir.to_path_buf(), |p| p.path.clone()),
+                line: options.default_language_at.as_ref().map_or(1, |p| p.line),
+                col: options.default_language_at.as_ref().map_or(1, |p| p.col),
                 severity: Severity::Error,
-                message: format!("config.toml sets default_language = `{default}`, which the bank does not declare"),
+                message: format!(
+                    "default_language = `{default}` is not a language the bank in {} declares",
+                    dir.display()
+                ),
                 hint: Some(format!("declared languages: {}", codes(&languages))),
             }),
             None => {}
@@ -1022,14 +1030,26 @@ fn read_archive(
         );
         return None;
     }
-    match std::fs::read_to_string(dir.join(rel)) {
+    match r.parsed.reader.read(&dir.join(rel)) {
         Ok(text) => Some(text),
-        Err(e) => {
+        // Reported once for the whole bank.
+        Err(Unread::OverBudget) => None,
+        Err(Unread::Io(e)) => {
             r.error_hint(
                 file,
                 &archive.span(),
                 format!("cannot read archive `{}`: {e}", archive.get_ref()),
                 "paths are relative to the bank folder",
+            );
+            None
+        }
+        Err(other) => {
+            let reason = other.describe(&r.parsed.reader.limits);
+            r.error_hint(
+                file,
+                &archive.span(),
+                format!("archive `{}` is {reason}", archive.get_ref()),
+                "archives are plain UTF-8 text files inside the bank folder",
             );
             None
         }

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use super::convert::{self, Origin};
 use super::register::{self, Scope};
+use super::retry;
 use crate::bank::{Bank, Strings};
 use crate::commands::{self, Action, Command};
 use crate::config::Config;
@@ -33,6 +34,8 @@ pub struct Shared {
     /// The whole configuration (the handler reads `discord` and the bank path).
     pub config: Config,
     limiter: Mutex<ShareLimiter>,
+    /// The command set this process registered last.
+    registered: register::Memory,
 }
 
 impl Shared {
@@ -48,6 +51,7 @@ impl Shared {
             live,
             config,
             limiter: Mutex::new(limiter),
+            registered: register::Memory::default(),
         }
     }
 
@@ -59,45 +63,94 @@ impl Shared {
         limiter.check(Instant::now(), channel, user, key)
     }
 
-    /// Registers the current command set unless it is unchanged since the last registration.
+    /// Registers the current command set unless it is unchanged since the last registration;
+    /// each guild on its own, each failure logged with the guild's place in the config.
     pub async fn register(&self, http: &Http) {
         let specs = commands::registry(&self.live.bank().language_choices());
         let scope = Scope::from_config(&self.config);
         let state = register::state_path(&self.config);
-        if let Err(error) = register::register_commands(http, &specs, &scope, &state, false).await {
-            tracing::error!(target: "nimbus::discord", %error, "command registration failed");
+        let report =
+            register::register_commands(http, &specs, &scope, &state, &self.registered, false)
+                .await;
+        if !report.is_ok() {
+            tracing::error!(target: "nimbus::discord", problem = %report.failure_summary(), "command registration incomplete; it is tried again after the next bank change or restart");
         }
     }
 
-    /// Acts on a reload: errors go to the moderator log channel; a new bank may bring new
-    /// languages, hence a new `lang` choice list, so the command set is registered again if it
-    /// changed.
+    /// Acts on a reload: refusals and held changes go to the moderator log channel; a new bank
+    /// may bring new languages, hence a new `lang` choice list, so the command set is
+    /// registered again if it changed.
     pub async fn after_reload(&self, http: &Http, outcome: &Outcome) {
-        match outcome {
-            Outcome::Kept { errors } => {
-                let Some(channel) = self.config.discord.mod_log_channel else {
-                    return;
-                };
-                let text = error_report(
-                    "Bank reload refused; the previous bank is still being served.",
-                    errors,
-                    convert::CONTENT_LIMIT,
-                );
-                let message = convert::channel_message(&text);
-                if let Err(error) = serenity::all::ChannelId::new(channel)
-                    .send_message(http, message)
-                    .await
-                {
-                    tracing::warn!(target: "nimbus::discord", %error, "cannot post to the moderator log channel");
-                }
-            }
-            Outcome::Swapped { .. } => {
-                if http.application_id().is_some() {
-                    self.register(http).await;
-                }
-            }
+        if let Some(text) = mod_log_text(outcome) {
+            self.post_mod_log(http, &text).await;
+        }
+        if matches!(outcome, Outcome::Swapped { .. }) && http.application_id().is_some() {
+            self.register(http).await;
         }
     }
+
+    async fn post_mod_log(&self, http: &Http, text: &str) {
+        let Some(channel) = self
+            .config
+            .discord
+            .mod_log_channel
+            .and_then(std::num::NonZeroU64::new)
+        else {
+            return;
+        };
+        let message = convert::channel_message(text);
+        let channel = serenity::all::ChannelId::from(channel);
+        let posted = retry::deliver(
+            "post to the moderator log",
+            retry::followup_deadline(),
+            || channel.send_message(http, message.clone()),
+        )
+        .await;
+        if let Err(failed) = posted {
+            tracing::warn!(target: "nimbus::discord", %failed, "cannot post to the moderator log channel");
+        }
+    }
+}
+
+/// What the moderator log channel is told about a reload, if anything: a refused bank, a
+/// change held back (once, not at every re-check), and a change that removed content.
+pub fn mod_log_text(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Kept { errors } => Some(error_report(
+            "Bank reload refused; the previous bank is still being served.",
+            errors,
+            convert::CONTENT_LIMIT,
+        )),
+        Outcome::Held {
+            removed,
+            applies_at,
+            first: true,
+        } => Some(held_text(removed, *applies_at)),
+        Outcome::Held { first: false, .. } => None,
+        Outcome::Swapped {
+            removed: Some(removed),
+            ..
+        } => Some(convert::truncate(
+            &format!("Bank change applied; it removed: {removed}"),
+            convert::CONTENT_LIMIT,
+        )),
+        Outcome::Swapped { removed: None, .. } => None,
+    }
+}
+
+/// The words for a held change, in the moderator log and `/bank status`.
+fn held_text(removed: &str, applies_at: Option<SystemTime>) -> String {
+    let when = match applies_at {
+        Some(at) => format!(
+            "It applies by itself at {} if the files stay as they are, or now with `/bank reload`.",
+            timestamp(at)
+        ),
+        None => "A file was left with no entries, as an interrupted save leaves it: only `/bank reload` applies this change.".to_owned(),
+    };
+    convert::truncate(
+        &format!("Bank change held; the previous bank is still being served. The files on disk would remove: {removed}. {when}"),
+        convert::CONTENT_LIMIT,
+    )
 }
 
 /// The serenity event handler.
@@ -154,6 +207,13 @@ pub fn status_text(status: &Status) -> String {
         status.summary,
         status.reloads
     );
+    if let Some(held) = &status.held {
+        text.push_str(&format!(
+            "\n{} (since {})",
+            held_text(&held.removed, held.applies_at),
+            timestamp(held.since)
+        ));
+    }
     match &status.last_error {
         None => text.push_str("\nLast reload error: none"),
         Some(error) => {
@@ -270,22 +330,41 @@ impl Handler {
         }
     }
 
-    async fn respond_command(&self, ctx: &Context, command: &CommandInteraction, reply: &Reply) {
+    /// Sends the response to a command, retried while Discord's 3-second window allows.
+    async fn respond_command(
+        &self,
+        ctx: &Context,
+        command: &CommandInteraction,
+        reply: &Reply,
+        received: Instant,
+    ) {
         let response = CreateInteractionResponse::Message(convert::response_message(reply));
-        if let Err(error) = command.create_response(&ctx.http, response).await {
-            tracing::warn!(target: "nimbus::discord", %error, "cannot answer a command");
+        let deadline = retry::interaction_deadline(received);
+        let sent = retry::deliver("answer a command", deadline, || {
+            command.create_response(&ctx.http, response.clone())
+        })
+        .await;
+        if let Err(failed) = sent {
+            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer a command");
         }
     }
 
+    /// Sends the response to a button press, retried while Discord's window allows.
     async fn respond_component(
         &self,
         ctx: &Context,
         component: &ComponentInteraction,
         reply: &Reply,
+        received: Instant,
     ) {
         let response = CreateInteractionResponse::Message(convert::response_message(reply));
-        if let Err(error) = component.create_response(&ctx.http, response).await {
-            tracing::warn!(target: "nimbus::discord", %error, "cannot answer a button");
+        let deadline = retry::interaction_deadline(received);
+        let sent = retry::deliver("answer a button", deadline, || {
+            component.create_response(&ctx.http, response.clone())
+        })
+        .await;
+        if let Err(failed) = sent {
+            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer a button");
         }
     }
 
@@ -332,7 +411,7 @@ impl Handler {
                 tracing::warn!(target: "nimbus::discord", %error, "cannot convert a command");
                 let strings = strings_for(&bank, None, None, origin.locale.as_deref());
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                self.respond_command(ctx, command, &reply).await;
+                self.respond_command(ctx, command, &reply, started).await;
                 return;
             }
         };
@@ -365,7 +444,7 @@ impl Handler {
                 )
             }
         };
-        self.respond_command(ctx, command, &reply).await;
+        self.respond_command(ctx, command, &reply, started).await;
         self.log(
             "command",
             name,
@@ -404,7 +483,7 @@ impl Handler {
         let name = format!("bank {}", subcommand.unwrap_or(""));
         if !allowed {
             let reply = Reply::text(strings.not_allowed.clone(), Visibility::Ephemeral);
-            self.respond_command(ctx, command, &reply).await;
+            self.respond_command(ctx, command, &reply, started).await;
             self.log(
                 "command",
                 &name,
@@ -421,7 +500,7 @@ impl Handler {
                     status_text(&self.shared.live.status()),
                     Visibility::Ephemeral,
                 );
-                self.respond_command(ctx, command, &reply).await;
+                self.respond_command(ctx, command, &reply, started).await;
                 self.log("command", &name, "ok", started, command.user.id.get(), None);
             }
             Some("reload") => {
@@ -429,11 +508,19 @@ impl Handler {
                 let defer = CreateInteractionResponseMessage::new()
                     .ephemeral(true)
                     .allowed_mentions(convert::no_mentions());
-                if let Err(error) = command
-                    .create_response(&ctx.http, CreateInteractionResponse::Defer(defer))
-                    .await
-                {
-                    tracing::warn!(target: "nimbus::discord", %error, "cannot defer /bank reload");
+                let deferred = retry::deliver(
+                    "defer /bank reload",
+                    retry::interaction_deadline(started),
+                    || {
+                        command.create_response(
+                            &ctx.http,
+                            CreateInteractionResponse::Defer(defer.clone()),
+                        )
+                    },
+                )
+                .await;
+                if let Err(failed) = deferred {
+                    tracing::warn!(target: "nimbus::discord", %failed, "cannot defer /bank reload");
                     return;
                 }
                 let live = Arc::clone(&self.shared.live);
@@ -443,15 +530,26 @@ impl Handler {
                         tracing::error!(target: "nimbus::discord", %error, "reload task failed");
                         let reply =
                             Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                        let _ = command
-                            .edit_response(&ctx.http, convert::edit_message(&reply))
-                            .await;
+                        // Logged inside `deliver`; nothing more to tell anyone.
+                        let _ = retry::deliver(
+                            "finish /bank reload",
+                            retry::followup_deadline(),
+                            || command.edit_response(&ctx.http, convert::edit_message(&reply)),
+                        )
+                        .await;
                         return;
                     }
                 };
                 let text = match &outcome {
-                    Outcome::Swapped { summary, warnings } => {
+                    Outcome::Swapped {
+                        summary,
+                        warnings,
+                        removed,
+                    } => {
                         let mut text = format!("Bank reloaded: {summary}");
+                        if let Some(removed) = removed {
+                            text.push_str(&format!("\nRemoved: {removed}"));
+                        }
                         if !warnings.is_empty() {
                             text = error_report(
                                 &format!("{text}\nWarnings:"),
@@ -466,13 +564,20 @@ impl Handler {
                         errors,
                         convert::CONTENT_LIMIT,
                     ),
+                    Outcome::Held {
+                        removed,
+                        applies_at,
+                        ..
+                    } => held_text(removed, *applies_at),
                 };
                 let reply = Reply::text(text, Visibility::Ephemeral);
-                if let Err(error) = command
-                    .edit_response(&ctx.http, convert::edit_message(&reply))
-                    .await
-                {
-                    tracing::warn!(target: "nimbus::discord", %error, "cannot finish /bank reload");
+                let edited =
+                    retry::deliver("finish /bank reload", retry::followup_deadline(), || {
+                        command.edit_response(&ctx.http, convert::edit_message(&reply))
+                    })
+                    .await;
+                if let Err(failed) = edited {
+                    tracing::warn!(target: "nimbus::discord", %failed, "cannot finish /bank reload");
                 }
                 let label = if matches!(outcome, Outcome::Swapped { .. }) {
                     "reloaded"
@@ -496,7 +601,7 @@ impl Handler {
             _ => {
                 tracing::warn!(target: "nimbus::discord", "unknown /bank subcommand");
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                self.respond_command(ctx, command, &reply).await;
+                self.respond_command(ctx, command, &reply, started).await;
             }
         }
     }
@@ -531,11 +636,19 @@ impl Handler {
             .fold(CreateAutocompleteResponse::new(), |r, c| {
                 r.add_string_choice(convert::truncate(&c.name, 100), &c.value)
             });
-        if let Err(error) = command
-            .create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
-            .await
-        {
-            tracing::warn!(target: "nimbus::discord", %error, "cannot answer autocomplete");
+        let sent = retry::deliver(
+            "answer autocomplete",
+            retry::interaction_deadline(started),
+            || {
+                command.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Autocomplete(response.clone()),
+                )
+            },
+        )
+        .await;
+        if let Err(failed) = sent {
+            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer autocomplete");
         }
         self.log(
             "autocomplete",
@@ -558,7 +671,8 @@ impl Handler {
             // An old button from a previous version of the bot, or a forged id.
             let strings = strings_for(&bank, None, None, origin.locale.as_deref());
             let reply = Reply::text(strings.not_found.clone(), Visibility::Ephemeral);
-            self.respond_component(ctx, component, &reply).await;
+            self.respond_component(ctx, component, &reply, started)
+                .await;
             self.log(
                 "button",
                 "unknown",
@@ -603,7 +717,8 @@ impl Handler {
                 )
             }
         };
-        self.respond_component(ctx, component, &reply).await;
+        self.respond_component(ctx, component, &reply, started)
+            .await;
         self.log(
             "button",
             kind,
@@ -664,6 +779,7 @@ mod tests {
             summary: "3 answers".into(),
             last_error: None,
             reloads: 2,
+            held: None,
         };
         let text = status_text(&status);
         assert!(

@@ -7,6 +7,7 @@
 pub mod convert;
 pub mod handler;
 pub mod register;
+pub mod retry;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,9 +53,19 @@ pub enum Error {
         /// The diagnostics, one per line.
         problems: String,
     },
+    /// The settings contradict the bank (a `default_language` it does not declare).
+    #[error("{0}")]
+    Config(String),
     /// Discord refused the token.
     #[error("Discord refused the token: check DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token)")]
     BadToken,
+    /// Some registration targets refused the command set (each is named).
+    #[error("{0}")]
+    Registration(String),
+    /// The gateway connection ended without being asked to, or its task panicked: a
+    /// supervisor (`Restart=on-failure`) should start the bot again.
+    #[error("the Discord gateway connection ended unexpectedly: {0}")]
+    Gateway(String),
     /// The async runtime could not be built.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
@@ -77,8 +88,9 @@ impl Error {
             Error::MissingToken
             | Error::TokenFile { .. }
             | Error::Bank { .. }
+            | Error::Config(_)
             | Error::BadToken => 2,
-            Error::Runtime(_) | Error::Discord(_) => 1,
+            Error::Runtime(_) | Error::Discord(_) | Error::Registration(_) | Error::Gateway(_) => 1,
         }
     }
 }
@@ -155,8 +167,27 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(Error::Runtime)
 }
 
+/// The longest any REST request may take before it is abandoned (and, for responses, retried
+/// while Discord's window allows): a hung connection must not hold a task for ever.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest connecting may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long shutdown waits for blocking work (a bank load) before the process ends anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 fn http(config: &Config, token: &str) -> serenity::all::Http {
     let mut builder = HttpBuilder::new(token);
+    match reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(HTTP_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .build()
+    {
+        Ok(client) => builder = builder.client(client),
+        Err(error) => {
+            tracing::warn!(target: "nimbus::discord", %error, "cannot set HTTP timeouts; using the default client");
+        }
+    }
     if let Some(base) = &config.discord.api_base {
         // serenity's rate limiter builds its own requests and ignores the proxy, so the two must
         // go together; the proxy (or test stand-in) is then responsible for rate limits.
@@ -168,15 +199,26 @@ fn http(config: &Config, token: &str) -> serenity::all::Http {
 }
 
 fn load_live(config: &Config) -> Result<LiveBank, Error> {
-    LiveBank::load(&config.bank, LoadOptions::from_config(config)).map_err(|diagnostics| {
-        Error::Bank {
-            dir: config.bank.clone(),
-            problems: diagnostics
+    let options = LoadOptions::from_config(config);
+    let place = options.default_language_at.clone();
+    LiveBank::load(&config.bank, options).map_err(|diagnostics| {
+        let errors = |config_file: bool| {
+            diagnostics
                 .iter()
                 .filter(|d| d.is_error())
+                .filter(|d| place.as_ref().is_some_and(|p| p.path == d.path) == config_file)
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
-                .join("\n"),
+                .join("\n")
+        };
+        let in_config = errors(true);
+        if in_config.is_empty() {
+            Error::Bank {
+                dir: config.bank.clone(),
+                problems: errors(false),
+            }
+        } else {
+            Error::Config(in_config)
         }
     })
 }
@@ -185,7 +227,8 @@ fn load_live(config: &Config) -> Result<LiveBank, Error> {
 pub fn run(config: &Config) -> Result<(), Error> {
     init_logging();
     let token = token_from_env()?;
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let result = runtime.block_on(async {
         let mut bot = start(config, &token).await?;
         let result = tokio::select! {
             result = bot.stopped() => result,
@@ -196,7 +239,11 @@ pub fn run(config: &Config) -> Result<(), Error> {
         };
         bot.shutdown().await;
         result
-    })
+    });
+    // A blocking task still running (a load on a stuck file system) must not keep the process
+    // from exiting after SIGTERM.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
 }
 
 /// Registers the command set now (a bulk overwrite per scope), whether or not it changed,
@@ -204,7 +251,13 @@ pub fn run(config: &Config) -> Result<(), Error> {
 pub fn register(config: &Config) -> Result<(), Error> {
     init_logging();
     let token = token_from_env()?;
-    let loaded = bank::load(&config.bank, &LoadOptions::from_config(config));
+    let options = LoadOptions::from_config(config);
+    let loaded = bank::load(&config.bank, &options);
+    let config_errors = loaded.config_errors(&options);
+    if !config_errors.is_empty() {
+        let lines: Vec<String> = config_errors.iter().map(ToString::to_string).collect();
+        return Err(Error::Config(lines.join("\n")));
+    }
     let Some(bank) = loaded.bank else {
         return Err(Error::Bank {
             dir: config.bank.clone(),
@@ -225,15 +278,20 @@ pub fn register(config: &Config) -> Result<(), Error> {
             .map_err(map_auth)?;
         http.set_application_id(app.id);
         let specs = crate::commands::registry(&bank.language_choices());
-        register::register_commands(
+        let report = register::register_commands(
             &http,
             &specs,
             &register::Scope::from_config(config),
             &register::state_path(config),
+            &register::Memory::default(),
             true,
         )
-        .await?;
-        Ok(())
+        .await;
+        if report.is_ok() {
+            Ok(())
+        } else {
+            Err(Error::Registration(report.failure_summary()))
+        }
     })
 }
 
@@ -290,21 +348,16 @@ impl std::fmt::Debug for Running {
 }
 
 impl Running {
-    /// Waits until the gateway client stops by itself (an error, or all shards gone).
+    /// Waits until the gateway client stops by itself: that is always an error (a fatal
+    /// gateway error, a panic in its task, or the connection ending unasked), so that the
+    /// process exits non-zero and a supervisor restarts it.
     pub async fn stopped(&mut self) -> Result<(), Error> {
         let Some(client) = self.client.as_mut() else {
             return Ok(());
         };
         let result = client.await;
         self.client = None;
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(map_auth(error)),
-            Err(join) => {
-                tracing::error!(target: "nimbus::discord", error = %join, "gateway task failed");
-                Ok(())
-            }
-        }
+        Err(gateway_ended(result))
     }
 
     /// Closes the gateway connections and waits (at most 10 s) for the client to finish.
@@ -319,6 +372,18 @@ impl Running {
             }
         }
     }
+}
+
+/// Why the gateway task ended, when nobody asked it to.
+fn gateway_ended(result: Result<Result<(), serenity::Error>, tokio::task::JoinError>) -> Error {
+    let error = match result {
+        Ok(Ok(())) => Error::Gateway("all shards stopped".into()),
+        Ok(Err(error)) => map_auth(error),
+        Err(join) if join.is_panic() => Error::Gateway("the gateway task panicked".into()),
+        Err(join) => Error::Gateway(join.to_string()),
+    };
+    tracing::error!(target: "nimbus::discord", %error, "gateway stopped");
+    error
 }
 
 /// Loads the bank, connects to Discord (or to `api_base` / `gateway_url` when set) and starts
@@ -381,11 +446,31 @@ pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
 mod tests {
     use super::*;
 
+    /// A panic in the gateway task used to end `run` with exit code 0, so a supervisor with
+    /// `Restart=on-failure` left the bot down. Any unasked end of the gateway is a failure.
+    #[tokio::test]
+    async fn an_ended_or_panicked_gateway_exits_non_zero() {
+        let panicked = tokio::spawn(async {
+            if true {
+                panic!("boom");
+            }
+            Ok::<(), serenity::Error>(())
+        })
+        .await;
+        let error = gateway_ended(panicked);
+        assert!(matches!(error, Error::Gateway(_)), "{error:?}");
+        assert_eq!(error.exit_code(), 1);
+        assert!(error.to_string().contains("panicked"), "{error}");
+        let stopped = gateway_ended(Ok(Ok(())));
+        assert_eq!(stopped.exit_code(), 1);
+    }
+
     #[test]
     fn exit_codes() {
         assert_eq!(Error::MissingToken.exit_code(), 2);
         assert_eq!(Error::BadToken.exit_code(), 2);
         assert_eq!(Error::Runtime(std::io::Error::other("x")).exit_code(), 1);
+        assert_eq!(Error::Config("x".into()).exit_code(), 2);
     }
 
     #[test]

@@ -38,6 +38,14 @@ impl Scope {
         }
     }
 
+    /// `global` or `guilds`, for logs (which never carry guild ids).
+    fn kind(&self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Guilds(_) => "guilds",
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Scope::Global => "global".to_owned(),
@@ -147,46 +155,160 @@ pub enum Registered {
     Unchanged,
 }
 
-/// Sends the whole command set to `scope`, unless `force` is off and the state file says this
-/// exact set was registered already. The state file is written only after Discord accepted it.
+/// The fingerprint registered last by this process, so that a state file that cannot be
+/// written does not make every bank edit register everything again.
+#[derive(Debug, Default)]
+pub struct Memory(std::sync::Mutex<Option<String>>);
+
+impl Memory {
+    fn get(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn set(&self, hash: String) {
+        *self.lock() = Some(hash);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A plain value: a panic elsewhere cannot leave it half-written.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One place commands are registered: global, or one configured guild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// How logs and messages name it: `global`, or `guild_ids[i]` (its place in the config,
+    /// since logs never carry guild ids).
+    pub label: String,
+    guild: Option<u64>,
+}
+
+impl Scope {
+    /// Every target of the scope, each registered on its own.
+    pub fn targets(&self) -> Vec<Target> {
+        match self {
+            Scope::Global => vec![Target {
+                label: "global".into(),
+                guild: None,
+            }],
+            Scope::Guilds(ids) => ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| Target {
+                    label: format!("guild_ids[{i}]"),
+                    guild: Some(*id),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What one registration did, target by target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Sent, or skipped as unchanged.
+    pub registered: Registered,
+    /// Targets that accepted the set.
+    pub sent: Vec<String>,
+    /// Targets that refused it, with the reason in plain words.
+    pub failed: Vec<(String, String)>,
+}
+
+impl Report {
+    /// Whether every target has the set.
+    pub fn is_ok(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    /// One line naming each target that failed and why, with the usual cause.
+    pub fn failure_summary(&self) -> String {
+        let total = self.sent.len() + self.failed.len();
+        let each: Vec<String> = self
+            .failed
+            .iter()
+            .map(|(label, reason)| format!("{label}: {reason}"))
+            .collect();
+        format!(
+            "command registration failed for {} of {total} target(s): {} (a 403 Missing Access means the bot is not in that server, or was invited without the applications.commands scope)",
+            self.failed.len(),
+            each.join("; ")
+        )
+    }
+}
+
+/// Sends the whole command set to each target of `scope`, unless `force` is off and this exact
+/// set was registered already (by this process, per `memory`, or before, per the `state`
+/// file). Each guild is registered on its own: one that refuses does not keep the others from
+/// getting the commands. The state file is written only when every target accepted the set.
 pub async fn register_commands(
     http: &Http,
     specs: &[CommandSpec],
     scope: &Scope,
     state: &Path,
+    memory: &Memory,
     force: bool,
-) -> Result<Registered, serenity::Error> {
+) -> Report {
     let commands = build_commands(specs);
     let application_id = http.application_id().map_or(0, |id| id.get());
     let hash = fingerprint(&commands, scope, application_id);
-    let previous = std::fs::read_to_string(state).unwrap_or_default();
-    if !force && previous.trim() == hash {
-        tracing::info!(target: "nimbus::discord", scope = %scope.describe(), "commands unchanged; registration skipped");
-        return Ok(Registered::Unchanged);
+    let previous = memory.get().or_else(|| {
+        std::fs::read_to_string(state)
+            .ok()
+            .map(|s| s.trim().to_owned())
+    });
+    if !force && previous.as_deref() == Some(hash.as_str()) {
+        tracing::info!(target: "nimbus::discord", scope = %scope.kind(), "commands unchanged; registration skipped");
+        return Report {
+            registered: Registered::Unchanged,
+            sent: Vec::new(),
+            failed: Vec::new(),
+        };
     }
-    match scope {
-        Scope::Global => {
-            Command::set_global_commands(http, commands).await?;
-        }
-        Scope::Guilds(ids) => {
-            for id in ids {
-                GuildId::new(*id)
-                    .set_commands(http, commands.clone())
-                    .await?;
+    let mut report = Report {
+        registered: Registered::Sent,
+        sent: Vec::new(),
+        failed: Vec::new(),
+    };
+    for target in scope.targets() {
+        let result = match target.guild.map(std::num::NonZeroU64::new) {
+            None => Command::set_global_commands(http, commands.clone())
+                .await
+                .map(drop),
+            Some(Some(id)) => GuildId::from(id)
+                .set_commands(http, commands.clone())
+                .await
+                .map(drop),
+            Some(None) => Err(serenity::Error::Other("0 is not a server id")),
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(target: "nimbus::discord", place = %target.label, count = specs.len(), "commands registered");
+                report.sent.push(target.label);
+            }
+            Err(error) => {
+                let reason = super::retry::describe(&error);
+                tracing::error!(target: "nimbus::discord", place = %target.label, %reason, "command registration failed");
+                report.failed.push((target.label, reason));
             }
         }
     }
-    tracing::info!(target: "nimbus::discord", scope = %scope.describe(), count = specs.len(), "commands registered");
+    if !report.is_ok() {
+        return report;
+    }
+    memory.set(hash.clone());
     let written = match state.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
         _ => Ok(()),
     }
     .and_then(|()| std::fs::write(state, format!("{hash}\n")));
     if let Err(error) = written {
-        // Not fatal: the next start simply registers again.
-        tracing::warn!(target: "nimbus::discord", path = %state.display(), %error, "cannot write registration state");
+        // Not fatal: this process remembers the set, and the next start registers again.
+        tracing::warn!(target: "nimbus::discord", path = %state.display(), %error, "cannot write registration state; commands will be registered again at the next start");
     }
-    Ok(Registered::Sent)
+    report
 }
 
 #[cfg(test)]

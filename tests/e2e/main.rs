@@ -3,6 +3,7 @@
 //! the share cooldown, moderator gating and live reloads. Every body the bot sends is checked
 //! against Discord's OpenAPI spec.
 
+mod reliability;
 mod spec;
 mod standin;
 
@@ -621,6 +622,15 @@ fn run_register(dir: &Path, config: &Path, token_file: &Path, run: u32) {
 /// A temporary folder holding a copy of the fixture bank in `bank/`, a token file holding
 /// `token`, and a `config.toml` pointing at the stand-in (REST and gateway) with one guild.
 fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    setup_with(standin, token, &format!("guild_ids = [{GUILD}]\n"))
+}
+
+/// [`setup`] with `discord` (lines of the `[discord]` table) in place of the one guild.
+fn setup_with(
+    standin: &StandIn,
+    token: &str,
+    discord: &str,
+) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
@@ -632,7 +642,7 @@ fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf
     std::fs::write(
         &config,
         format!(
-            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\ngateway_url = \"{}\"\nguild_ids = [{GUILD}]\n",
+            "bank = \"bank\"\n\n[discord]\napi_base = \"{}\"\ngateway_url = \"{}\"\n{discord}",
             standin.api_base, standin.gateway_url
         ),
     )

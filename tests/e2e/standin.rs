@@ -29,6 +29,16 @@ pub struct Recorded {
     pub body: Value,
 }
 
+/// A scripted failure: the next `times` requests to `method path` get `status` and `body`.
+#[derive(Debug, Clone)]
+struct Fault {
+    method: String,
+    path: String,
+    status: u16,
+    body: Option<Value>,
+    times: usize,
+}
+
 /// The running stand-in.
 pub struct StandIn {
     /// What to put in `api_base`.
@@ -37,6 +47,8 @@ pub struct StandIn {
     pub gateway_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     unexpected: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Vec<Fault>>>,
+    faulted: Arc<Mutex<Vec<Recorded>>>,
     identify: Arc<Mutex<Option<Value>>>,
     connections: Arc<AtomicUsize>,
     events: mpsc::UnboundedSender<Value>,
@@ -96,18 +108,24 @@ impl StandIn {
         let http_port = server.server_addr().to_ip().expect("ip addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let unexpected = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(Vec::new()));
+        let faulted = Arc::new(Mutex::new(Vec::new()));
         let identify = Arc::new(Mutex::new(None));
         let connections = Arc::new(AtomicUsize::new(0));
         let (events, events_rx) = mpsc::unbounded_channel();
 
         {
             let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            let unexpected = Arc::clone(&unexpected);
+            let log = Log {
+                requests: Arc::clone(&requests),
+                unexpected: Arc::clone(&unexpected),
+                faults: Arc::clone(&faults),
+                faulted: Arc::clone(&faulted),
+            };
             let gateway_url = gateway_url.clone();
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    serve(request, &requests, &unexpected, &gateway_url);
+                    serve(request, &log, &gateway_url);
                 }
             });
         }
@@ -123,6 +141,8 @@ impl StandIn {
             gateway_url,
             requests,
             unexpected,
+            faults,
+            faulted,
             identify,
             connections,
             events,
@@ -133,6 +153,23 @@ impl StandIn {
     /// Sends an INTERACTION_CREATE dispatch with `interaction` as its data.
     pub fn inject(&self, interaction: Value) {
         self.events.send(interaction).expect("gateway task alive");
+    }
+
+    /// Makes the next `times` requests to `method path` (path without `/api/v10`) fail with
+    /// `status` and `body`, as a Discord outage or rate limit would.
+    pub fn fail(&self, method: &str, path: &str, status: u16, body: Option<Value>, times: usize) {
+        self.faults.lock().expect("lock").push(Fault {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status,
+            body,
+            times,
+        });
+    }
+
+    /// The requests answered with a scripted failure, in order.
+    pub fn faulted(&self) -> Vec<Recorded> {
+        self.faulted.lock().expect("lock").clone()
     }
 
     /// Every request so far.
@@ -182,12 +219,16 @@ impl StandIn {
     }
 }
 
-fn serve(
-    mut request: tiny_http::Request,
-    requests: &Mutex<Vec<Recorded>>,
-    unexpected: &Mutex<Vec<String>>,
-    gateway_url: &str,
-) {
+/// Where the REST server records what it saw.
+struct Log {
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    unexpected: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Vec<Fault>>>,
+    faulted: Arc<Mutex<Vec<Recorded>>>,
+}
+
+fn serve(mut request: tiny_http::Request, log: &Log, gateway_url: &str) {
+    let (requests, unexpected) = (&log.requests, &log.unexpected);
     let method = request.method().to_string().to_uppercase();
     let url = request.url().to_owned();
     let path = url.split('?').next().unwrap_or("").to_owned();
@@ -203,6 +244,24 @@ fn serve(
         .headers()
         .iter()
         .any(|h| h.field.equiv("Authorization") && h.value.as_str() == format!("Bot {TOKEN}"));
+    let scripted = {
+        let mut faults = log.faults.lock().expect("lock");
+        faults
+            .iter_mut()
+            .find(|f| f.times > 0 && f.method == method && f.path == path)
+            .map(|f| {
+                f.times -= 1;
+                (f.status, f.body.clone())
+            })
+    };
+    if let Some((status, reply)) = scripted {
+        log.faulted
+            .lock()
+            .expect("lock")
+            .push(Recorded { method, path, body });
+        respond(request, status, reply);
+        return;
+    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let app = APP_ID.to_string();
     let reply: Option<(u16, Option<Value>)> = match (method.as_str(), segments.as_slice()) {

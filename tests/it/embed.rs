@@ -60,7 +60,7 @@ fn vectors_match_the_python_reference() {
         let norm: f32 = case.vector.iter().map(|v| v * v).sum::<f32>().sqrt();
         let cosine = dot / norm;
         if cosine < worst.0 {
-            worst = (cosine, case.text.clone());
+            worst = (cosine, case.text.chars().take(60).collect());
         }
         if cosine < 0.999 {
             failures.push(format!("{:?}: cosine {cosine:.6}", case.text));

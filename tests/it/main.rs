@@ -1,8 +1,10 @@
 //! Integration tests of the Discord-free core and the command line, in one test binary.
 
 mod cli;
+mod cli_faults;
 mod commands;
 mod embed;
+mod hostile;
 mod normalize;
 mod render;
 mod search_quality;
@@ -26,6 +28,7 @@ pub fn options() -> nimbus_bot::bank::LoadOptions {
         default_language: None,
         stale_after_days: 365,
         today: time::macros::date!(2026 - 11 - 28),
+        ..nimbus_bot::bank::LoadOptions::default()
     }
 }
 
