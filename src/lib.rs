@@ -9,6 +9,7 @@ pub mod config;
 pub mod cooldown;
 pub mod discord;
 pub mod edit;
+pub mod embed;
 pub mod reload;
 pub mod render;
 pub mod reply;

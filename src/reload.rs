@@ -871,7 +871,10 @@ body = {{ en = "Another body." }}
         std::fs::write(dir.path().join("answers.toml"), "[[answer]]\nid = 1\n").expect("write");
         let outcome = live.install(bank::load(dir.path(), &options));
         assert!(matches!(outcome, Outcome::Kept { .. }), "{outcome:?}");
-        assert!(body_of(&live.bank()).contains("installed"), "the old bank stays");
+        assert!(
+            body_of(&live.bank()).contains("installed"),
+            "the old bank stays"
+        );
     }
 
     #[test]

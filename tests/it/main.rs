@@ -4,6 +4,7 @@ mod cli;
 mod cli_faults;
 mod commands;
 mod edit;
+mod embed;
 mod hostile;
 mod normalize;
 mod render;
