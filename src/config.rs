@@ -30,6 +30,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// Editing the bank from Discord.
     pub editing: EditingConfig,
+    /// The gap log: questions the bot could not answer confidently (see [`crate::gaps`]).
+    pub gaps: crate::gaps::GapSettings,
     /// The file these settings came from, when there was one (for `path:line:col` messages).
     #[serde(skip)]
     pub file: Option<ConfigFile>,
@@ -137,6 +139,7 @@ impl Default for Config {
             max_bank_mb: 256,
             discord: DiscordConfig::default(),
             editing: EditingConfig::default(),
+            gaps: crate::gaps::GapSettings::default(),
             file: None,
         }
     }

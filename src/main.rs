@@ -52,6 +52,19 @@ enum Cmd {
         #[arg(default_value = "")]
         partial: String,
     },
+    /// List the questions the bot could not answer confidently (the gap log in the state
+    /// folder), most asked first, with the entries search now finds nearest.
+    Gaps {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// At most this many questions
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+        /// The bank folder [default: `bank` in config.toml]
+        #[arg(long, value_name = "DIR")]
+        bank: Option<PathBuf>,
+    },
     /// Run the Discord bot (token from DISCORD_TOKEN or DISCORD_TOKEN_FILE).
     Run,
     /// Register the slash commands with Discord now, even if they have not changed.
@@ -105,6 +118,10 @@ fn run(cli: Cli) -> Result<u8, Exit> {
             let bank = load_bank(&config, query.bank.as_deref())?;
             let lang = known_lang(&bank, query.lang)?;
             complete(&bank, lang, query.json, &partial)
+        }
+        Cmd::Gaps { json, limit, bank } => {
+            let bank = load_bank(&config, bank.as_deref())?;
+            gaps(&config, &bank, json, limit)
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),
@@ -257,6 +274,33 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         "suggestions": result.suggestions,
     });
     say(&value.to_string())?;
+    Ok(0)
+}
+
+fn gaps(config: &Config, bank: &Bank, json: bool, limit: usize) -> Result<u8, Exit> {
+    let path = config.state().gap_log();
+    let gaps = nimbus_bot::gaps::read(&path, &config.gaps, nimbus_bot::gaps::today())
+        .map_err(|message| Exit { code: 1, message })?;
+    if !json {
+        say(&nimbus_bot::gaps::report(bank, &gaps, limit, usize::MAX))?;
+        return Ok(0);
+    }
+    let rows: Vec<serde_json::Value> = gaps
+        .iter()
+        .take(limit)
+        .map(|gap| {
+            let asked = commands::ask(bank, &gap.text);
+            let nearest: Vec<&String> = asked.entry.iter().chain(&asked.suggestions).collect();
+            serde_json::json!({
+                "text": gap.text,
+                "count": gap.count,
+                "first": gap.first,
+                "last": gap.last,
+                "nearest": nearest,
+            })
+        })
+        .collect();
+    say(&serde_json::Value::Array(rows).to_string())?;
     Ok(0)
 }
 

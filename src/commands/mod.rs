@@ -257,6 +257,38 @@ fn ask_reply(bank: &Bank, question: &str, frame: &Frame) -> Reply {
     render_ask(bank, &ask(bank, question), frame)
 }
 
+/// A reply, and the question it could not answer confidently (for the gap log), if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handled {
+    /// What the person is shown.
+    pub reply: Reply,
+    /// The question as typed, when `/ask` (or free text in `/topic`) got no confident answer.
+    pub unanswered: Option<String>,
+}
+
+/// Answers one request as [`dispatch`] does, and says which question went without a
+/// confident answer, so that every transport feeds the gap log the same way.
+pub fn handle(bank: &Bank, req: &Request) -> Handled {
+    let question = match &req.command {
+        Command::Ask { question } => Some(question),
+        Command::Topic { id } if bank.answer(id).is_none() => Some(id),
+        _ => None,
+    };
+    match question {
+        Some(question) => {
+            let (result, reply) = answer_question(bank, req, question);
+            Handled {
+                reply,
+                unanswered: result.entry.is_none().then(|| question.clone()),
+            }
+        }
+        None => Handled {
+            reply: dispatch(bank, req),
+            unanswered: None,
+        },
+    }
+}
+
 /// Answers an `/ask` request, returning what search found with the reply, so that a caller
 /// needing both (`nimbus-bot ask --json`) searches once.
 pub fn answer_question(bank: &Bank, req: &Request, question: &str) -> (AskResult, Reply) {

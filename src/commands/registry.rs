@@ -193,6 +193,13 @@ pub fn registry(languages: &[(String, String)]) -> Vec<CommandSpec> {
                     permission: Permission::Moderator,
                 },
                 CommandSpec {
+                    name: "gaps",
+                    description: "Questions the bot could not answer confidently, most asked first",
+                    options: vec![],
+                    subcommands: vec![],
+                    permission: Permission::Moderator,
+                },
+                CommandSpec {
                     name: "edit",
                     description: "Edit an entry in a form, preview it, then publish it",
                     options: vec![

@@ -25,8 +25,12 @@ use crate::bank::{Bank, Strings};
 use crate::commands::{self, Action, Command};
 use crate::config::Config;
 use crate::cooldown::{Decision, ShareLimiter};
+use crate::gaps::{self, GapLog};
 use crate::reload::{LiveBank, Outcome, Status};
 use crate::reply::{Reply, Visibility};
+
+/// How many questions `/bank gaps` lists (the message is cut to Discord's limit anyway).
+const GAPS_SHOWN: usize = 25;
 
 /// State shared by every event: the live bank, the settings and the share limiter.
 pub struct Shared {
@@ -37,8 +41,13 @@ pub struct Shared {
     /// Editing the bank from Discord: the editor, drafts and proposals.
     pub editing: Editing,
     limiter: Mutex<ShareLimiter>,
+    /// Questions the bot could not answer confidently (text, count and days only).
+    pub gaps: Arc<GapLog>,
     /// The command set this process registered last.
     registered: register::Memory,
+    /// One registration at a time: the one at startup and one after an early reload would
+    /// otherwise both find nothing registered yet and both send the set.
+    registering: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -50,12 +59,18 @@ impl Shared {
             d.user_public_posts,
             Duration::from_secs(d.user_public_window_secs),
         );
+        let (gaps, warning) = GapLog::open(config.state().gap_log(), config.gaps.clone());
+        if let Some(warning) = warning {
+            tracing::warn!(target: "nimbus::gaps", %warning, "gap log");
+        }
         Shared {
+            gaps: Arc::new(gaps),
             editing: Editing::new(&config),
             live,
             config,
             limiter: Mutex::new(limiter),
             registered: register::Memory::default(),
+            registering: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -70,6 +85,7 @@ impl Shared {
     /// Registers the current command set unless it is unchanged since the last registration;
     /// each guild on its own, each failure logged with the guild's place in the config.
     pub async fn register(&self, http: &Http) {
+        let _one_at_a_time = self.registering.lock().await;
         let specs = commands::registry(&self.live.bank().language_choices());
         let scope = Scope::from_config(&self.config);
         let state = register::state_path(&self.config);
@@ -482,8 +498,11 @@ impl Handler {
             Command::Ask { question } => Some(question.as_str()),
             _ => None,
         };
-        let (reply, outcome) = match guarded(|| commands::dispatch(&bank, &request)) {
-            Ok(reply) => {
+        let (reply, outcome) = match guarded(|| commands::handle(&bank, &request)) {
+            Ok(commands::Handled { reply, unanswered }) => {
+                if let Some(question) = unanswered {
+                    self.shared.gaps.record(&question, gaps::today());
+                }
                 let post = Post {
                     guild,
                     channel: command.channel_id.get(),
@@ -570,6 +589,17 @@ impl Handler {
                     status_text(&self.shared.live.status()),
                     Visibility::Ephemeral,
                 );
+                self.respond_command(ctx, command, &reply, started).await;
+                self.log("command", &name, "ok", started, command.user.id.get(), None);
+            }
+            Some("gaps") => {
+                let gaps = self.shared.gaps.list(gaps::today());
+                let text = if self.shared.gaps.enabled() {
+                    gaps::report(bank, &gaps, GAPS_SHOWN, crate::render::limits::CONTENT)
+                } else {
+                    "The gap log is off (`[gaps] enabled = false` in config.toml).".to_owned()
+                };
+                let reply = Reply::text(text, Visibility::Ephemeral);
                 self.respond_command(ctx, command, &reply, started).await;
                 self.log("command", &name, "ok", started, command.user.id.get(), None);
             }
@@ -811,8 +841,11 @@ impl Handler {
             request.guild_lang.as_deref(),
             request.locale.as_deref(),
         );
-        let (reply, outcome) = match guarded(|| commands::dispatch(&bank, &request)) {
-            Ok(reply) => {
+        let (reply, outcome) = match guarded(|| commands::handle(&bank, &request)) {
+            Ok(commands::Handled { reply, unanswered }) => {
+                if let Some(question) = unanswered {
+                    self.shared.gaps.record(&question, gaps::today());
+                }
                 let post = Post {
                     guild,
                     channel: component.channel_id.get(),

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::bank::{self, LoadOptions};
 use crate::config::Config;
+use crate::gaps::GapLog;
 use crate::reload::{self, LiveBank, Outcome, WatchGuard};
 
 /// Environment variable holding the bot token.
@@ -338,6 +339,9 @@ pub struct Running {
     ///
     /// Bounded: when nobody reads (as in `run`), later outcomes are dropped, not queued forever.
     pub reloads: mpsc::Receiver<Outcome>,
+    /// Questions the bot could not answer confidently; written to the state folder in the
+    /// background and at shutdown.
+    pub gaps: Arc<GapLog>,
     client: Option<JoinHandle<Result<(), serenity::Error>>>,
     _watch: Option<WatchGuard>,
 }
@@ -364,6 +368,7 @@ impl Running {
     /// Closes the gateway connections and waits (at most 10 s) for the client to finish.
     pub async fn shutdown(mut self) {
         self.shard_manager.shutdown_all().await;
+        flush_gaps(Arc::clone(&self.gaps)).await;
         if let Some(client) = self.client.take() {
             if tokio::time::timeout(Duration::from_secs(10), client)
                 .await
@@ -372,6 +377,23 @@ impl Running {
                 tracing::warn!(target: "nimbus::discord", "gateway client did not stop within 10 s");
             }
         }
+    }
+}
+
+/// How often the gap log is written to its file when it changed.
+const GAP_FLUSH: Duration = Duration::from_secs(30);
+
+/// Writes the gap log off the async threads, within a bound: a stuck disk must not hold up
+/// shutdown or the next flush.
+async fn flush_gaps(gaps: Arc<GapLog>) {
+    let write = tokio::task::spawn_blocking(move || gaps.flush(crate::gaps::today()));
+    match tokio::time::timeout(Duration::from_secs(5), write).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => {
+            tracing::warn!(target: "nimbus::gaps", %error, "cannot write the gap log");
+        }
+        Ok(Err(error)) => tracing::warn!(target: "nimbus::gaps", %error, "gap log task failed"),
+        Err(_) => tracing::warn!(target: "nimbus::gaps", "writing the gap log took over 5 s"),
     }
 }
 
@@ -445,10 +467,23 @@ pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
             }
         });
     }
+    // The gap log reaches its file from here, every GAP_FLUSH, never on a reply's path.
+    {
+        let gaps = Arc::clone(&shared.gaps);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(GAP_FLUSH);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                flush_gaps(Arc::clone(&gaps)).await;
+            }
+        });
+    }
     let task = tokio::spawn(async move { client.start().await });
     Ok(Running {
         shard_manager,
         live,
+        gaps: Arc::clone(&shared.gaps),
         reloads: observe_rx,
         client: Some(task),
         _watch: watch,

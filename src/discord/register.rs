@@ -475,7 +475,7 @@ mod tests {
             .collect();
         assert_eq!(
             subs,
-            ["status", "reload", "edit", "new", "archive", "remove", "history", "revert"]
+            ["status", "reload", "gaps", "edit", "new", "archive", "remove", "history", "revert"]
         );
         let ask = commands
             .iter()

@@ -4,6 +4,7 @@
 //! against Discord's OpenAPI spec.
 
 mod editing;
+mod gaps;
 mod reliability;
 mod spec;
 mod standin;
