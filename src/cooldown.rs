@@ -21,7 +21,10 @@ pub enum Decision {
 /// Tracks recent public posts per (channel, content) and per person.
 ///
 /// Entries expire on their own as time passes; nothing is written anywhere, so a restart
-/// forgets everything, which is acceptable for a rate limit.
+/// forgets everything, which is acceptable for a rate limit. Memory is bounded twice: by time
+/// (expired entries leave in the order they arrived, so each check does only the work of what
+/// expired, not a sweep of everything) and by count ([`MAX_ENTRIES`] of each kind; past that the
+/// oldest is forgotten, which lifts a limit early rather than refusing everyone).
 #[derive(Debug)]
 pub struct ShareLimiter {
     cooldown: Duration,
@@ -29,9 +32,16 @@ pub struct ShareLimiter {
     window: Duration,
     /// Last public post of a piece of content in a channel.
     recent: HashMap<(u64, String), Instant>,
+    /// The same posts in the order they were made, to expire them oldest first.
+    recent_order: VecDeque<(Instant, (u64, String))>,
     /// Times of each person's public posts within the window, oldest first.
     per_user: HashMap<u64, VecDeque<Instant>>,
+    /// Every person's posts in the order they were made.
+    user_order: VecDeque<(Instant, u64)>,
 }
+
+/// At most this many (channel, content) entries, and this many per-person posts, are held.
+pub const MAX_ENTRIES: usize = 65_536;
 
 impl ShareLimiter {
     /// A limiter: content may be posted once per `cooldown` per channel, and each person may
@@ -42,7 +52,9 @@ impl ShareLimiter {
             posts_per_window,
             window,
             recent: HashMap::new(),
+            recent_order: VecDeque::new(),
             per_user: HashMap::new(),
+            user_order: VecDeque::new(),
         }
     }
 
@@ -71,11 +83,15 @@ impl ShareLimiter {
             return Decision::UserLimit;
         }
         posts.push_back(now);
+        self.user_order.push_back((now, user));
         if let Some(content) = content {
             if !self.cooldown.is_zero() {
-                self.recent.insert((channel, content.to_owned()), now);
+                let key = (channel, content.to_owned());
+                self.recent.insert(key.clone(), now);
+                self.recent_order.push_back((now, key));
             }
         }
+        self.bound();
         Decision::Allow
     }
 
@@ -89,21 +105,51 @@ impl ShareLimiter {
         self.len() == 0
     }
 
-    /// Drops entries older than their window so memory stays bounded by recent activity.
+    /// Drops entries older than their window, oldest first, so memory stays bounded by recent
+    /// activity and each call does only the work of what expired.
     fn expire(&mut self, now: Instant) {
-        let cooldown = self.cooldown;
-        self.recent
-            .retain(|_, at| now.saturating_duration_since(*at) < cooldown);
-        let window = self.window;
-        self.per_user.retain(|_, posts| {
-            while posts
-                .front()
-                .is_some_and(|at| now.saturating_duration_since(*at) >= window)
-            {
-                posts.pop_front();
+        while let Some((at, _)) = self.recent_order.front() {
+            if now.saturating_duration_since(*at) < self.cooldown {
+                break;
             }
-            !posts.is_empty()
-        });
+            self.drop_oldest_recent();
+        }
+        while let Some((at, _)) = self.user_order.front() {
+            if now.saturating_duration_since(*at) < self.window {
+                break;
+            }
+            self.drop_oldest_post();
+        }
+    }
+
+    /// Forgets the oldest entries beyond [`MAX_ENTRIES`].
+    fn bound(&mut self) {
+        while self.recent_order.len() > MAX_ENTRIES {
+            self.drop_oldest_recent();
+        }
+        while self.user_order.len() > MAX_ENTRIES {
+            self.drop_oldest_post();
+        }
+    }
+
+    fn drop_oldest_recent(&mut self) {
+        if let Some((at, key)) = self.recent_order.pop_front() {
+            // A later post of the same content renewed the entry: that one stays.
+            if self.recent.get(&key) == Some(&at) {
+                self.recent.remove(&key);
+            }
+        }
+    }
+
+    fn drop_oldest_post(&mut self) {
+        if let Some((_, user)) = self.user_order.pop_front() {
+            if let Some(posts) = self.per_user.get_mut(&user) {
+                posts.pop_front();
+                if posts.is_empty() {
+                    self.per_user.remove(&user);
+                }
+            }
+        }
     }
 }
 
@@ -175,6 +221,39 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(l.check(t0, 1, 10, Some("k")), Decision::Allow);
         assert_eq!(l.check(t0, 1, 11, Some("k")), Decision::Allow);
+    }
+
+    /// Time alone used to bound the maps: a burst of distinct shares within the cooldown grew
+    /// them without limit.
+    #[test]
+    fn memory_is_bounded_by_count_within_the_window() {
+        let mut l = ShareLimiter::new(
+            Duration::from_secs(3600),
+            u32::MAX,
+            Duration::from_secs(3600),
+        );
+        let t0 = Instant::now();
+        for i in 0..(MAX_ENTRIES + 500) {
+            let channel = i as u64;
+            assert_eq!(l.check(t0, channel, i as u64, Some("k")), Decision::Allow);
+        }
+        assert!(l.len() <= 2 * MAX_ENTRIES, "{} entries held", l.len());
+        // The newest are the ones kept.
+        let last = (MAX_ENTRIES + 499) as u64;
+        assert_eq!(l.check(t0, last, 1, Some("k")), Decision::RecentlyShared);
+        assert_eq!(l.check(t0, 0, 1, Some("k")), Decision::Allow);
+    }
+
+    #[test]
+    fn a_renewed_share_outlives_its_first_expiry() {
+        let mut l = ShareLimiter::new(Duration::from_secs(10), 100, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert_eq!(l.check(t0, 1, 10, Some("k")), Decision::Allow);
+        let t1 = t0 + Duration::from_secs(10);
+        assert_eq!(l.check(t1, 1, 11, Some("k")), Decision::Allow);
+        // The first post's expiry must not take the renewed entry with it.
+        let t2 = t0 + Duration::from_secs(15);
+        assert_eq!(l.check(t2, 1, 12, Some("k")), Decision::RecentlyShared);
     }
 
     #[test]
