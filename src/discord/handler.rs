@@ -39,11 +39,24 @@ pub struct Shared {
     limiter: Mutex<ShareLimiter>,
     /// The command set this process registered last.
     registered: register::Memory,
+    /// What `/healthz` reports: the handler tells it when the gateway comes and goes.
+    pub health: Arc<crate::ops::Health>,
 }
 
 impl Shared {
-    /// Shared state for one running bot.
+    /// Shared state for one running bot, with a health report of its own.
     pub fn new(live: Arc<LiveBank>, config: Config) -> Self {
+        let health = crate::ops::Health::new(crate::ops::Mode::Gateway);
+        health.bank_loaded(Arc::clone(&live));
+        Shared::with_health(live, config, health)
+    }
+
+    /// Shared state for one running bot, reporting to `health` (which the listener reads).
+    pub fn with_health(
+        live: Arc<LiveBank>,
+        config: Config,
+        health: Arc<crate::ops::Health>,
+    ) -> Self {
         let d = &config.discord;
         let limiter = ShareLimiter::new(
             Duration::from_secs(d.share_cooldown_secs),
@@ -56,6 +69,7 @@ impl Shared {
             config,
             limiter: Mutex::new(limiter),
             registered: register::Memory::default(),
+            health,
         }
     }
 
@@ -169,7 +183,20 @@ pub struct Handler {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(target: "nimbus::discord", guilds = ready.guilds.len(), "connected to Discord");
+        self.shared.health.set_gateway(true);
         self.shared.register(&ctx.http).await;
+    }
+
+    async fn resume(&self, _ctx: Context, _event: serenity::all::ResumedEvent) {
+        self.shared.health.set_gateway(true);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: serenity::all::ShardStageUpdateEvent) {
+        let connected = matches!(event.new, serenity::all::ConnectionStage::Connected);
+        if connected != self.shared.health.gateway_connected() {
+            tracing::info!(target: "nimbus::discord", connected, "gateway connection changed");
+        }
+        self.shared.health.set_gateway(connected);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -371,7 +398,9 @@ impl Handler {
         user: u64,
         text: Option<&str>,
     ) {
-        let elapsed_us = started.elapsed().as_micros() as u64;
+        let elapsed = started.elapsed();
+        crate::metrics::interaction(kind, name, outcome, elapsed);
+        let elapsed_us = elapsed.as_micros() as u64;
         if self.shared.config.discord.log_user_content {
             tracing::info!(target: "nimbus::discord", kind, command = name, outcome, elapsed_us, user, text = text.unwrap_or(""), "interaction");
         } else {
@@ -469,6 +498,14 @@ impl Handler {
                 let strings = strings_for(&bank, None, None, origin.locale.as_deref());
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
                 self.respond_command(ctx, command, &reply, started).await;
+                self.log(
+                    "command",
+                    name,
+                    "internal-error",
+                    started,
+                    command.user.id.get(),
+                    None,
+                );
                 return;
             }
         };
@@ -700,6 +737,14 @@ impl Handler {
                     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new()),
                 )
                 .await;
+            self.log(
+                "autocomplete",
+                &command.data.name,
+                "not-allowed",
+                started,
+                command.user.id.get(),
+                None,
+            );
             return;
         }
         let history_choices = if request.command == "bank" && request.option == "change" {
