@@ -32,6 +32,8 @@ pub struct Config {
     pub editing: EditingConfig,
     /// The gap log: questions the bot could not answer confidently (see [`crate::gaps`]).
     pub gaps: crate::gaps::GapSettings,
+    /// Running the bot: the health and metrics listener, the log format.
+    pub ops: OpsConfig,
     /// The file these settings came from, when there was one (for `path:line:col` messages).
     #[serde(skip)]
     pub file: Option<ConfigFile>,
@@ -84,6 +86,77 @@ impl Default for EditingConfig {
             archive_max_kb: 256,
         }
     }
+}
+
+/// Environment variable that overrides `[ops] listen` (the container image sets it, so that its
+/// `HEALTHCHECK` finds the listener whatever config file is mounted).
+pub const OPS_LISTEN_ENV: &str = "NIMBUS_OPS_LISTEN";
+
+/// Environment variable that overrides `[ops] log_format` (`human` or `json`).
+pub const LOG_FORMAT_ENV: &str = "NIMBUS_LOG_FORMAT";
+
+/// The port of the health and metrics listener when none is written.
+pub const OPS_DEFAULT_PORT: u16 = 9464;
+
+/// How the bot is run: the health and metrics listener and the log format.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// Turns the listener on at `127.0.0.1:9464` when `listen` is not written.
+    pub enabled: bool,
+    /// Where the listener serves `/healthz` and `/metrics`: `host:port`, or a port alone
+    /// (then on 127.0.0.1). Writing it turns the listener on.
+    pub listen: Option<String>,
+    /// `human` (the default; colours only at a terminal) or `json` (one object per line).
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event; coloured only when stderr is a terminal.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<LogFormat, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "human" | "text" => Ok(LogFormat::Human),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("`{other}` is not a log format; use human or json")),
+        }
+    }
+}
+
+impl OpsConfig {
+    /// The address the listener binds, or `None` when it is off.
+    pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
+        match &self.listen {
+            Some(text) => parse_listen(text).ok(),
+            None if self.enabled => Some(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                OPS_DEFAULT_PORT,
+            ))),
+            None => None,
+        }
+    }
+}
+
+/// Reads `host:port` or a bare port (bound to 127.0.0.1, never to every interface unasked).
+pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| {
+        format!("`{text}` is not an address; write an IP and a port such as 127.0.0.1:9464 (0.0.0.0:9464 to be reached from outside a container)")
+    })
 }
 
 /// How the Discord bot behaves.
@@ -140,6 +213,7 @@ impl Default for Config {
             discord: DiscordConfig::default(),
             editing: EditingConfig::default(),
             gaps: crate::gaps::GapSettings::default(),
+            ops: OpsConfig::default(),
             file: None,
         }
     }
@@ -225,7 +299,9 @@ impl Config {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Config::default())
+                let mut config = Config::default();
+                config.apply_env()?;
+                return Ok(config);
             }
             Err(e) => {
                 return Err(ConfigError(format!(
@@ -247,11 +323,35 @@ impl Config {
                 config.state_dir = dir.join(&config.state_dir);
             }
         }
-        if let Some(dir) = std::env::var_os(crate::state::STATE_DIR_ENV).filter(|d| !d.is_empty()) {
-            config.state_dir = PathBuf::from(dir);
-        }
         config.file = Some(ConfigFile { path: shown, text });
+        config.apply_env()?;
         Ok(config)
+    }
+
+    /// Settings the environment overrides (`NIMBUS_STATE_DIR`, `NIMBUS_OPS_LISTEN`,
+    /// `NIMBUS_LOG_FORMAT`); an
+    /// unusable value is an error naming the variable.
+    pub fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Some(dir) = std::env::var_os(crate::state::STATE_DIR_ENV).filter(|d| !d.is_empty()) {
+            self.state_dir = PathBuf::from(dir);
+        }
+        if let Some(listen) = std::env::var(OPS_LISTEN_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            parse_listen(&listen).map_err(|e| ConfigError(format!("{OPS_LISTEN_ENV}: {e}")))?;
+            self.ops.listen = Some(listen);
+        }
+        if let Some(format) = std::env::var(LOG_FORMAT_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            let format = format
+                .parse()
+                .map_err(|e| ConfigError(format!("{LOG_FORMAT_ENV}: {e}")))?;
+            self.ops.log_format = Some(format);
+        }
+        Ok(())
     }
 
     /// Parses config text; an error reads `line:col: error: message`.
@@ -273,6 +373,10 @@ impl Config {
             };
             let offset = value_offset(text, &[key]).unwrap_or(0);
             return Err(at(offset, &format!("{key} must be at least 1")));
+        }
+        if let Some(Err(message)) = config.ops.listen.as_deref().map(parse_listen) {
+            let offset = value_offset(text, &["ops", "listen"]).unwrap_or(0);
+            return Err(at(offset, &format!("listen: {message}")));
         }
         Ok(config)
     }
@@ -395,6 +499,43 @@ mod tests {
         let real = std::fs::canonicalize(&path).expect("real path");
         assert_eq!((place.path, place.line, place.col), (real, 3, 20));
         assert!(config.place_of(&["discord", "guild_ids"]).is_none());
+    }
+}
+
+#[cfg(test)]
+mod ops_settings {
+    use super::*;
+
+    #[test]
+    fn the_listener_is_off_unless_asked_and_on_loopback_by_default() {
+        let off = Config::parse("").expect("parses");
+        assert_eq!(off.ops.listen_addr(), None);
+        let on = Config::parse("[ops]\nenabled = true\n").expect("parses");
+        assert_eq!(
+            on.ops.listen_addr(),
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
+        let port = Config::parse("[ops]\nlisten = \"9100\"\n").expect("parses");
+        assert_eq!(
+            port.ops.listen_addr(),
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9100)))
+        );
+        let all = Config::parse("[ops]\nlisten = \"0.0.0.0:9100\"\n").expect("parses");
+        assert_eq!(
+            all.ops.listen_addr(),
+            Some(std::net::SocketAddr::from(([0, 0, 0, 0], 9100)))
+        );
+        let json = Config::parse("[ops]\nlog_format = \"json\"\n").expect("parses");
+        assert_eq!(json.ops.log_format, Some(LogFormat::Json));
+    }
+
+    #[test]
+    fn a_bad_listen_address_or_format_is_refused_where_it_is_written() {
+        let error = Config::parse("[ops]\nlisten = \"localhost:http\"\n").expect_err("refused");
+        assert!(error.starts_with("2:10: error: listen:"), "{error}");
+        assert!(error.contains("127.0.0.1:9464"), "{error}");
+        let error = Config::parse("[ops]\nlog_format = \"xml\"\n").expect_err("refused");
+        assert!(error.starts_with("2:14: error:"), "{error}");
     }
 }
 

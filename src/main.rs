@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use nimbus_bot::bank::{self, Bank, LoadOptions};
 use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request};
-use nimbus_bot::config::Config;
+use nimbus_bot::config::{Config, LogFormat};
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +23,10 @@ struct Cli {
     /// Settings file [default: $NIMBUS_CONFIG, else ./config.toml if present]
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Log lines as `human` (colours only at a terminal) or `json` (one object per line)
+    /// [default: $NIMBUS_LOG_FORMAT, else `[ops] log_format`, else human]
+    #[arg(long, global = true, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -69,6 +73,13 @@ enum Cmd {
     Run,
     /// Register the slash commands with Discord now, even if they have not changed.
     Register,
+    /// Ask the running bot's /healthz: exit 0 when it is ready, 1 otherwise (for container
+    /// health checks). Needs `[ops] listen` (or `enabled`), or --url.
+    Healthcheck {
+        /// The /healthz URL [default: from `[ops] listen`, on 127.0.0.1]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 /// Options shared by the commands that query the bank.
@@ -103,10 +114,25 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8, Exit> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| Exit {
+    let loaded = Config::load(cli.config.as_deref());
+    if let Cmd::Healthcheck { url } = &cli.command {
+        // Container runtimes read only 0 (healthy) and 1 (unhealthy); 2 is reserved.
+        let config = loaded.map_err(|e| Exit {
+            code: 1,
+            message: e.to_string(),
+        })?;
+        return healthcheck(&config, url.as_deref());
+    }
+    let mut config = loaded.map_err(|e| Exit {
         code: 2,
         message: e.to_string(),
     })?;
+    if let Some(format) = cli.log_format {
+        config.ops.log_format = Some(format);
+    }
+    if matches!(cli.command, Cmd::Run | Cmd::Register) {
+        nimbus_bot::logging::init(config.ops.log_format.unwrap_or_default());
+    }
     match cli.command {
         Cmd::Check { bank } => check(&config, bank.as_deref()),
         Cmd::Ask { query, question } => {
@@ -125,6 +151,30 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),
+        Cmd::Healthcheck { .. } => Ok(0),
+    }
+}
+
+/// `nimbus-bot healthcheck`: prints what /healthz said; 0 when ready, 1 for anything else
+/// (not ready, nothing listening, no answer within the probe's timeout).
+fn healthcheck(config: &Config, url: Option<&str>) -> Result<u8, Exit> {
+    let url = match url {
+        Some(url) => url.to_owned(),
+        None => nimbus_bot::ops::default_health_url(config).ok_or_else(|| Exit {
+            code: 1,
+            message: "the health listener is off: set `[ops] listen` in config.toml (or NIMBUS_OPS_LISTEN), or give --url".to_owned(),
+        })?,
+    };
+    match nimbus_bot::ops::probe(&url) {
+        Ok((200, body)) => {
+            say(&body)?;
+            Ok(0)
+        }
+        Ok((status, body)) => Err(Exit {
+            code: 1,
+            message: format!("{url}: {status} {body}"),
+        }),
+        Err(message) => Err(Exit { code: 1, message }),
     }
 }
 

@@ -231,6 +231,12 @@ impl LiveBank {
     /// Serves `loaded` if it is sound (and, for the watcher, removes nothing), else keeps the
     /// bank being served. Called with `reloading` held.
     fn apply(&self, loaded: bank::Loaded, trigger: Trigger) -> Outcome {
+        let outcome = self.apply_uncounted(loaded, trigger);
+        crate::metrics::reload(&outcome);
+        outcome
+    }
+
+    fn apply_uncounted(&self, loaded: bank::Loaded, trigger: Trigger) -> Outcome {
         let lines: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
         let fingerprint = loaded.fingerprint();
         let Some(bank) = loaded.bank else {

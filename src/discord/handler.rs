@@ -48,11 +48,24 @@ pub struct Shared {
     /// One registration at a time: the one at startup and one after an early reload would
     /// otherwise both find nothing registered yet and both send the set.
     registering: tokio::sync::Mutex<()>,
+    /// What `/healthz` reports: the handler tells it when the gateway comes and goes.
+    pub health: Arc<crate::ops::Health>,
 }
 
 impl Shared {
-    /// Shared state for one running bot.
+    /// Shared state for one running bot, with a health report of its own.
     pub fn new(live: Arc<LiveBank>, config: Config) -> Self {
+        let health = crate::ops::Health::new(crate::ops::Mode::Gateway);
+        health.bank_loaded(Arc::clone(&live));
+        Shared::with_health(live, config, health)
+    }
+
+    /// Shared state for one running bot, reporting to `health` (which the listener reads).
+    pub fn with_health(
+        live: Arc<LiveBank>,
+        config: Config,
+        health: Arc<crate::ops::Health>,
+    ) -> Self {
         let d = &config.discord;
         let limiter = ShareLimiter::new(
             Duration::from_secs(d.share_cooldown_secs),
@@ -71,6 +84,7 @@ impl Shared {
             limiter: Mutex::new(limiter),
             registered: register::Memory::default(),
             registering: tokio::sync::Mutex::new(()),
+            health,
         }
     }
 
@@ -185,7 +199,20 @@ pub struct Handler {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(target: "nimbus::discord", guilds = ready.guilds.len(), "connected to Discord");
+        self.shared.health.set_gateway(true);
         self.shared.register(&ctx.http).await;
+    }
+
+    async fn resume(&self, _ctx: Context, _event: serenity::all::ResumedEvent) {
+        self.shared.health.set_gateway(true);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: serenity::all::ShardStageUpdateEvent) {
+        let connected = matches!(event.new, serenity::all::ConnectionStage::Connected);
+        if connected != self.shared.health.gateway_connected() {
+            tracing::info!(target: "nimbus::discord", connected, "gateway connection changed");
+        }
+        self.shared.health.set_gateway(connected);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -387,7 +414,9 @@ impl Handler {
         user: u64,
         text: Option<&str>,
     ) {
-        let elapsed_us = started.elapsed().as_micros() as u64;
+        let elapsed = started.elapsed();
+        crate::metrics::interaction(kind, name, outcome, elapsed);
+        let elapsed_us = elapsed.as_micros() as u64;
         if self.shared.config.discord.log_user_content {
             tracing::info!(target: "nimbus::discord", kind, command = name, outcome, elapsed_us, user, text = text.unwrap_or(""), "interaction");
         } else {
@@ -485,6 +514,14 @@ impl Handler {
                 let strings = strings_for(&bank, None, None, origin.locale.as_deref());
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
                 self.respond_command(ctx, command, &reply, started).await;
+                self.log(
+                    "command",
+                    name,
+                    "internal-error",
+                    started,
+                    command.user.id.get(),
+                    None,
+                );
                 return;
             }
         };
@@ -730,6 +767,14 @@ impl Handler {
                     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new()),
                 )
                 .await;
+            self.log(
+                "autocomplete",
+                &command.data.name,
+                "not-allowed",
+                started,
+                command.user.id.get(),
+                None,
+            );
             return;
         }
         let history_choices = if request.command == "bank" && request.option == "change" {

@@ -29,9 +29,8 @@ pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 /// Environment variable naming a file that holds the bot token (for secret mounts).
 pub const TOKEN_FILE_ENV: &str = "DISCORD_TOKEN_FILE";
 /// Environment variable that, set to `1`, lets `RUST_LOG` raise the log level of the crates
-/// nimbus-bot depends on (serenity, reqwest, hyper, …) above warnings. Their debug and trace
-/// logs can carry secrets such as interaction tokens, so they stay capped otherwise.
-pub const LOG_DEPENDENCIES_ENV: &str = "NIMBUS_LOG_DEPENDENCIES";
+/// nimbus-bot depends on above warnings (see [`crate::logging`]).
+pub const LOG_DEPENDENCIES_ENV: &str = crate::logging::LOG_DEPENDENCIES_ENV;
 
 /// Why the bot could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +67,9 @@ pub enum Error {
     /// supervisor (`Restart=on-failure`) should start the bot again.
     #[error("the Discord gateway connection ended unexpectedly: {0}")]
     Gateway(String),
+    /// The health and metrics listener (`[ops] listen`) could not bind its address.
+    #[error("{0}")]
+    Listener(#[source] std::io::Error),
     /// The async runtime could not be built.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
@@ -91,7 +93,8 @@ impl Error {
             | Error::TokenFile { .. }
             | Error::Bank { .. }
             | Error::Config(_)
-            | Error::BadToken => 2,
+            | Error::BadToken
+            | Error::Listener(_) => 2,
             Error::Runtime(_) | Error::Discord(_) | Error::Registration(_) | Error::Gateway(_) => 1,
         }
     }
@@ -123,43 +126,10 @@ pub fn token_from_env() -> Result<String, Error> {
     }
 }
 
-/// Starts structured logging (`RUST_LOG` filters, default `info`; `NIMBUS_LOG_FORMAT=json` for
-/// JSON lines).
-///
-/// Only nimbus-bot's own logs follow `RUST_LOG` all the way down: every other crate (serenity,
-/// reqwest, hyper, tungstenite, …) is capped at warnings whatever `RUST_LOG` says, because their
-/// debug and trace logs carry interaction tokens, gateway payloads with user ids and question
-/// text, and request bodies. `NIMBUS_LOG_DEPENDENCIES=1` lifts the cap, for debugging only.
+/// Starts structured logging in the format `NIMBUS_LOG_FORMAT` asks for (see
+/// [`crate::logging`]); a no-op when the command line already started it with `--log-format`.
 pub fn init_logging() {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::Layer;
-
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let uncapped = std::env::var(LOG_DEPENDENCIES_ENV).is_ok_and(|v| v == "1");
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let layer = if std::env::var("NIMBUS_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        layer.json().boxed()
-    } else {
-        layer.boxed()
-    };
-    // A second call (tests, or main already set one up) keeps the first subscriber.
-    let _ = tracing_subscriber::registry()
-        .with(layer.with_filter(filter).with_filter(log_cap(uncapped)))
-        .try_init();
-}
-
-/// The most each crate may log: everything for nimbus-bot's own targets (`nimbus::…` and its
-/// module paths `nimbus_bot::…`), warnings for every other crate unless `uncapped`.
-fn log_cap(uncapped: bool) -> tracing_subscriber::filter::Targets {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    if uncapped {
-        return Targets::new().with_default(LevelFilter::TRACE);
-    }
-    Targets::new()
-        .with_default(LevelFilter::WARN)
-        .with_target("nimbus", LevelFilter::TRACE)
+    crate::logging::init(crate::logging::format_from_env());
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -231,7 +201,12 @@ pub fn run(config: &Config) -> Result<(), Error> {
     let token = token_from_env()?;
     let runtime = runtime()?;
     let result = runtime.block_on(async {
-        let mut bot = start(config, &token).await?;
+        // Listening before the bank loads: a health check sees "not ready", not a refusal.
+        let health = crate::ops::Health::new(crate::ops::Mode::Gateway);
+        let _listener = crate::ops::spawn_listener(config, Arc::clone(&health))
+            .await
+            .map_err(Error::Listener)?;
+        let mut bot = start_with(config, &token, health).await?;
         let result = tokio::select! {
             result = bot.stopped() => result,
             () = shutdown_signal() => {
@@ -335,6 +310,8 @@ pub struct Running {
     pub shard_manager: Arc<ShardManager>,
     /// The bank being served (tests read its status).
     pub live: Arc<LiveBank>,
+    /// What `/healthz` and `/metrics` report about this bot.
+    pub health: Arc<crate::ops::Health>,
     /// Outcomes of every reload, by the watcher or `/bank reload`, for observers such as tests.
     ///
     /// Bounded: when nobody reads (as in `run`), later outcomes are dropped, not queued forever.
@@ -362,11 +339,13 @@ impl Running {
         };
         let result = client.await;
         self.client = None;
+        self.health.set_gateway(false);
         Err(gateway_ended(result))
     }
 
     /// Closes the gateway connections and waits (at most 10 s) for the client to finish.
     pub async fn shutdown(mut self) {
+        self.health.set_gateway(false);
         self.shard_manager.shutdown_all().await;
         flush_gaps(Arc::clone(&self.gaps)).await;
         if let Some(client) = self.client.take() {
@@ -412,9 +391,29 @@ fn gateway_ended(result: Result<Result<(), serenity::Error>, tokio::task::JoinEr
 /// Loads the bank, connects to Discord (or to `api_base` / `gateway_url` when set) and starts
 /// answering; returns at once with a handle. Watches the bank if `watch_bank` is on.
 pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
+    start_with(
+        config,
+        token,
+        crate::ops::Health::new(crate::ops::Mode::Gateway),
+    )
+    .await
+}
+
+/// [`start`], reporting the bank and the gateway connection to `health` (which a listener
+/// from [`crate::ops::spawn_listener`] may already be serving).
+pub async fn start_with(
+    config: &Config,
+    token: &str,
+    health: Arc<crate::ops::Health>,
+) -> Result<Running, Error> {
     let live = Arc::new(load_live(config)?);
     tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
-    let shared = Arc::new(handler::Shared::new(Arc::clone(&live), config.clone()));
+    health.bank_loaded(Arc::clone(&live));
+    let shared = Arc::new(handler::Shared::with_health(
+        Arc::clone(&live),
+        config.clone(),
+        Arc::clone(&health),
+    ));
     let (observe_tx, observe_rx) = mpsc::channel(16);
     let handler = handler::Handler {
         shared: Arc::clone(&shared),
@@ -484,6 +483,7 @@ pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
         shard_manager,
         live,
         gaps: Arc::clone(&shared.gaps),
+        health,
         reloads: observe_rx,
         client: Some(task),
         _watch: watch,
@@ -519,26 +519,6 @@ mod tests {
         assert_eq!(Error::BadToken.exit_code(), 2);
         assert_eq!(Error::Runtime(std::io::Error::other("x")).exit_code(), 1);
         assert_eq!(Error::Config("x".into()).exit_code(), 2);
-    }
-
-    #[test]
-    fn dependencies_are_capped_at_warnings_unless_uncapped() {
-        use tracing::Level;
-        let capped = log_cap(false);
-        for target in [
-            "serenity::http::client",
-            "reqwest::connect",
-            "hyper_util::client",
-            "tungstenite::protocol",
-            "tokio",
-        ] {
-            assert!(!capped.would_enable(target, &Level::INFO), "{target}");
-            assert!(capped.would_enable(target, &Level::WARN), "{target}");
-        }
-        for target in ["nimbus::discord", "nimbus_bot::reload"] {
-            assert!(capped.would_enable(target, &Level::TRACE), "{target}");
-        }
-        assert!(log_cap(true).would_enable("serenity::http::client", &Level::TRACE));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod editing;
 mod gaps;
+mod ops;
 mod reliability;
 mod spec;
 mod standin;
@@ -585,9 +586,10 @@ fn spawn_nimbus(
     let out_path = dir.join(format!("{name}.stdout"));
     let err_path = dir.join(format!("{name}.stderr"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nimbus-bot"));
+    // `command` may carry flags before it (`--log-format json run`).
     cmd.arg("--config")
         .arg(config)
-        .arg(command)
+        .args(command.split_whitespace())
         .current_dir(dir)
         .env_remove(nimbus_bot::discord::TOKEN_ENV)
         .env(nimbus_bot::discord::TOKEN_FILE_ENV, token_file)
