@@ -521,6 +521,16 @@ mod tests {
         assert_eq!(Error::Config("x".into()).exit_code(), 2);
     }
 
+    /// serenity's debug logs carry interaction tokens and payloads: capped unless asked.
+    #[test]
+    fn serenity_is_capped_at_warnings_unless_uncapped() {
+        use tracing::Level;
+        let capped = crate::logging::cap(false);
+        assert!(!capped.would_enable("serenity::http::client", &Level::INFO));
+        assert!(capped.would_enable("serenity::http::client", &Level::WARN));
+        assert!(crate::logging::cap(true).would_enable("serenity::http::client", &Level::TRACE));
+    }
+
     #[test]
     fn missing_token_message_says_how_to_get_one() {
         let text = Error::MissingToken.to_string();
