@@ -10,6 +10,7 @@ pub mod cooldown;
 pub mod discord;
 pub mod edit;
 pub mod embed;
+pub mod examples;
 pub mod gaps;
 pub mod logging;
 pub mod metrics;

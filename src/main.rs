@@ -33,7 +33,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Check the response bank: every problem as path:line:col, or a one-line summary.
+    /// Check the response bank: every problem as path:line:col (an example question search
+    /// does not send to its answer is a warning), or a one-line summary.
     Check {
         /// The bank folder [default: `bank` in config.toml]
         #[arg(long, value_name = "DIR")]
@@ -203,7 +204,12 @@ fn check(config: &Config, flag: Option<&Path>) -> Result<u8, Exit> {
     }
     let code = match &loaded.bank {
         Some(bank) => {
-            let warnings = match loaded.warnings() {
+            // Only here, not in every load: search may cost a millisecond per question.
+            let examples = nimbus_bot::examples::check(bank);
+            for d in &examples.warnings {
+                out.push_str(&format!("{d}\n"));
+            }
+            let warnings = match loaded.warnings() + examples.warnings.len() {
                 0 => String::new(),
                 1 => ", 1 warning".to_string(),
                 n => format!(", {n} warnings"),
@@ -215,7 +221,15 @@ fn check(config: &Config, flag: Option<&Path>) -> Result<u8, Exit> {
                 1 => ", 1 needs review".to_string(),
                 n => format!(", {n} need review"),
             };
-            out.push_str(&format!("ok: {}{warnings}{reviews}", bank.summary()));
+            let asked = match (examples.asked, examples.passed) {
+                (0, _) => String::new(),
+                (1, 1) => ", 1 example question reaches its answer".to_string(),
+                (n, passed) if passed == n => {
+                    format!(", {n} example questions reach their answers")
+                }
+                (n, passed) => format!(", {passed} of {n} example questions reach their answers"),
+            };
+            out.push_str(&format!("ok: {}{asked}{warnings}{reviews}", bank.summary()));
             0
         }
         None => {

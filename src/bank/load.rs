@@ -30,7 +30,7 @@ pub struct LoadOptions {
     pub default_language_at: Option<Place>,
 }
 
-/// A position in a file other than the bank's (config.toml).
+/// A position in a file: a setting in config.toml, or an example question in the bank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     /// The file.

@@ -17,8 +17,8 @@ pub(crate) use load::suggest;
 pub use load::{load, load_with, FileInfo, LoadOptions, Loaded, Overlay, Place};
 pub use raw::{Confidence, Direction, Strings};
 pub use validate::{
-    fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_ID_LEN, MAX_LINE, MAX_QUOTE_FIELD,
-    MAX_TITLE,
+    fold_whitespace, parse_date, valid_id, MAX_BODY, MAX_EXAMPLE, MAX_EXAMPLES, MAX_ID_LEN,
+    MAX_LINE, MAX_QUOTE_FIELD, MAX_TITLE,
 };
 
 use crate::search::Index;
@@ -159,6 +159,21 @@ pub struct Answer {
     pub aliases: BTreeMap<String, Vec<String>>,
     /// Body per language.
     pub body: Texts,
+    /// Example questions, in file order: what `check` runs through search. Search never reads
+    /// them.
+    pub examples: Vec<Example>,
+}
+
+/// A question an answer lists as one members ask, with where it is written, so that `check`
+/// can report a miss at the example itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// Language code the bank files it under.
+    pub lang: String,
+    /// The question as written.
+    pub text: String,
+    /// Its position in the bank's files.
+    pub at: Place,
 }
 
 /// A timeline event.

@@ -132,6 +132,10 @@ pub struct Answer {
     pub aliases: BTreeMap<String, Vec<Spanned<String>>>,
     /// The answer text per language.
     pub body: PerLang,
+    /// Questions as members would ask them, per language: `check` runs each through search and
+    /// warns when it does not reach this answer. Never used for matching.
+    #[serde(default)]
+    pub examples: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 /// A dated event for the timeline.

@@ -9,9 +9,11 @@ use serde_spanned::Spanned;
 
 use super::diagnostic::{line_col, Diagnostic, Severity};
 use super::files::Unread;
-use super::load::{suggest, LoadOptions, Parsed};
+use super::load::{suggest, LoadOptions, Parsed, Place};
 use super::raw;
-use super::{Answer, Bank, EntryRef, Event, Language, Localized, Provenance, Quote, Source, Texts};
+use super::{
+    Answer, Bank, EntryRef, Event, Example, Language, Localized, Provenance, Quote, Source, Texts,
+};
 use crate::search::{Analyzer, Document, Index};
 
 /// Longest id: ids travel inside 100-character button ids with a prefix and a language code.
@@ -24,6 +26,11 @@ pub const MAX_BODY: usize = 4096;
 pub const MAX_QUOTE_FIELD: usize = 1024;
 /// Longest timeline line or source title.
 pub const MAX_LINE: usize = 900;
+/// Longest example question: what `/ask` accepts, so that every example can really be asked.
+pub const MAX_EXAMPLE: usize = 300;
+/// Most example questions per answer and language: enough to cover the ways people ask,
+/// few enough that `check` stays quick when search costs a millisecond per question.
+pub const MAX_EXAMPLES: usize = 20;
 
 struct Reporter<'a> {
     parsed: &'a Parsed,
@@ -91,6 +98,16 @@ impl Reporter<'_> {
         let f = &self.parsed.files[file];
         let (line, col) = line_col(&f.text, span.start);
         format!("{}:{line}:{col}", f.path.display())
+    }
+
+    fn locate(&self, file: usize, span: &Range<usize>) -> Place {
+        let f = &self.parsed.files[file];
+        let (line, col) = line_col(&f.text, span.start);
+        Place {
+            path: f.path.clone(),
+            line,
+            col,
+        }
     }
 }
 
@@ -624,6 +641,7 @@ pub(super) fn validate(
     // Answers.
     let mut answers = Vec::new();
     let mut claimed: HashMap<String, (usize, Range<usize>, String)> = HashMap::new();
+    let mut asked: HashMap<String, (usize, Range<usize>, String)> = HashMap::new();
     for a in &parsed.answers {
         let v = &a.value;
         let id = v.id.get_ref();
@@ -719,6 +737,9 @@ pub(super) fn validate(
                 }
             }
         }
+        let examples = check_examples(
+            &mut r, a.file, &a.span, v, &declared, &languages, &mut asked,
+        );
         answers.push(Answer {
             id: id.clone(),
             category: v.category.get_ref().clone(),
@@ -739,6 +760,7 @@ pub(super) fn validate(
                 })
                 .collect(),
             body: plain(&v.body),
+            examples,
         });
     }
 
@@ -834,6 +856,96 @@ pub(super) fn validate(
         index,
         ids: id_map,
     })
+}
+
+/// Checks an answer's example questions (known language, not empty, within what `/ask`
+/// accepts, at most [`MAX_EXAMPLES`] per language, each question listed once in the whole bank)
+/// and returns them with their positions. `asked` maps each question, as search would fold it,
+/// to where it was first listed.
+fn check_examples(
+    r: &mut Reporter,
+    file: usize,
+    entry: &Range<usize>,
+    answer: &raw::Answer,
+    declared: &HashSet<&str>,
+    languages: &[Language],
+    asked: &mut HashMap<String, (usize, Range<usize>, String)>,
+) -> Vec<Example> {
+    let id = answer.id.get_ref();
+    let mut out = Vec::new();
+    for (code, list) in &answer.examples {
+        if !declared.contains(code.as_str()) {
+            // An empty list has no position of its own: the entry's is the nearest.
+            let span = list.first().map_or_else(|| entry.clone(), Spanned::span);
+            r.error_hint(
+                file,
+                &span,
+                format!("examples: unknown language `{code}`"),
+                format!("declared languages: {}", codes(languages)),
+            );
+            continue;
+        }
+        if let Some(extra) = list.get(MAX_EXAMPLES) {
+            r.error_hint(
+                file,
+                &extra.span(),
+                format!(
+                    "answer `{id}` lists {} example questions in `{code}`; at most {MAX_EXAMPLES}",
+                    list.len()
+                ),
+                "keep the ones that ask differently; `check` runs every one through search",
+            );
+        }
+        for example in list {
+            let text = example.get_ref();
+            if text.trim().is_empty() {
+                r.error(file, &example.span(), "example question is empty");
+                continue;
+            }
+            let n = chars(text);
+            if n > MAX_EXAMPLE {
+                r.error_hint(
+                    file,
+                    &example.span(),
+                    format!("example question is {n} characters; /ask takes at most {MAX_EXAMPLE}"),
+                    "write it the way a member would type it into /ask",
+                );
+                continue;
+            }
+            let key = crate::text::words(&crate::text::normalize(text))
+                .collect::<Vec<_>>()
+                .join(" ");
+            match asked.get(&key) {
+                Some((f, s, owner)) => {
+                    let first = r.place(*f, s);
+                    let message = if owner == id {
+                        format!("example question `{text}` is listed twice for answer `{id}`")
+                    } else {
+                        format!(
+                            "example question `{text}` is listed for answers `{owner}` and `{id}`"
+                        )
+                    };
+                    r.error_hint(
+                        file,
+                        &example.span(),
+                        message,
+                        format!("search can send a question to one answer only; the other is at {first}"),
+                    );
+                }
+                None => {
+                    asked.insert(key, (file, example.span(), id.clone()));
+                }
+            }
+            out.push(Example {
+                lang: code.clone(),
+                text: text.clone(),
+                at: r.locate(file, &example.span()),
+            });
+        }
+    }
+    // The table is read by language; `check` reports in the order the file shows them.
+    out.sort_by_key(|e| (e.at.line, e.at.col));
+    out
 }
 
 /// Why `original` cannot stand for the speaker's own words behind the translation `quote`,

@@ -681,3 +681,73 @@ fn quote_provenance_is_edited_like_any_other_field_and_checked_the_same() {
         preview.problems
     );
 }
+
+#[test]
+fn editing_an_answer_keeps_its_example_questions_byte_for_byte() {
+    // The forms do not show examples: an edit of the title, aliases and body around them must
+    // leave the `[answer.examples]` table exactly as the moderator wrote it.
+    let s = setup();
+    let editor = editor(&s);
+    let id = "nimbus-value";
+    let examples_of = |dir: &Path| -> String {
+        let files = BankFiles::read(dir).expect("read");
+        let (file, entry) = files.find(id).expect("entry");
+        let text = &file.text[entry.range.clone()];
+        let start = text
+            .find("[answer.examples]")
+            .expect("the answer lists examples");
+        let len = text[start..].find("\n\n").expect("a blank line after them");
+        text[start..start + len].to_owned()
+    };
+    let before = examples_of(&s.bank);
+    let listed = |bank: &Bank| -> Vec<(String, String)> {
+        let answer = bank.answer(id).expect("answer");
+        answer
+            .examples
+            .iter()
+            .map(|e| (e.lang.clone(), e.text.clone()))
+            .collect()
+    };
+    let bank = live(&s.bank);
+    let examples = listed(&bank);
+    assert!(
+        examples.iter().any(|(lang, _)| lang == "en"),
+        "{examples:?}"
+    );
+    assert!(
+        examples.iter().any(|(lang, _)| lang == "ar"),
+        "{examples:?}"
+    );
+
+    for (lang, fields) in [
+        (
+            "en",
+            [
+                ("title", "How much is Nimbus worth, in shekels and dollars?"),
+                ("aliases", "nimbus price tag\nnimbus contract value"),
+                ("body", "A new body.\nOn two lines."),
+            ],
+        ),
+        (
+            "ar",
+            [
+                ("title", "ما قيمة عقد نمبوس بالشيكل والدولار؟"),
+                ("aliases", "سعر نمبوس\nقيمة صفقة نمبوس"),
+                ("body", "نص جديد."),
+            ],
+        ),
+    ] {
+        let bank = live(&s.bank);
+        let mut pending = editor.open(&bank, id, Some(lang)).expect("open");
+        pending.submit(&typed(&fields));
+        let preview = editor.preview(&pending);
+        assert_eq!(preview.errors, 0, "{lang}: {:?}", preview.problems);
+        publish(&editor, &pending);
+        assert_eq!(examples_of(&s.bank), before, "{lang}: the examples' bytes");
+    }
+    let bank = live(&s.bank);
+    assert_eq!(listed(&bank), examples);
+    let answer = bank.answer(id).expect("answer");
+    assert_eq!(answer.aliases["ar"], ["سعر نمبوس", "قيمة صفقة نمبوس"]);
+    assert_eq!(answer.body["en"], "A new body.\nOn two lines.\n");
+}

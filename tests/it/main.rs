@@ -5,6 +5,7 @@ mod cli_faults;
 mod commands;
 mod edit;
 mod embed;
+mod examples;
 mod healthcheck;
 mod hostile;
 mod normalize;

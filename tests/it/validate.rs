@@ -432,3 +432,94 @@ fn original_must_have_the_same_speaker() {
     let text = seed_quote(&format!("{TRANSLATED}original = \"hayes-keep-safe\"\n"));
     expect_error(&text, 12, 12, "is by a different speaker");
 }
+
+// Example questions (`[answer.examples]`): each fault is reported at the example itself.
+
+#[test]
+fn empty_example_question() {
+    let text = answer("examples = { en = [\"what is the case\", \" \"] }\n");
+    expect_error(&text, 8, 40, "example question is empty");
+}
+
+#[test]
+fn example_in_an_undeclared_language() {
+    let text = answer("examples = { en = [\"what is the case\"], fr = [\"c'est quoi\"] }\n");
+    expect_error(&text, 8, 47, "examples: unknown language `fr`");
+}
+
+#[test]
+fn example_longer_than_ask_takes() {
+    let long = "why ".repeat(76);
+    let text = answer(&format!("examples = {{ ar = [\"{long}\"] }}\n"));
+    expect_error(&text, 8, 20, "/ask takes at most 300");
+}
+
+#[test]
+fn example_listed_twice_after_folding() {
+    // Case, punctuation and spacing do not make it another question.
+    let text = answer("examples = { en = [\"who won nimbus\", \"Who  won Nimbus?\"] }\n");
+    expect_error(&text, 8, 38, "listed twice for answer `case-answer`");
+}
+
+#[test]
+fn example_listed_for_two_answers() {
+    let second = answer("examples = { en = [\"Who won Nimbus?\"] }\n")
+        .replace("case-answer", "case-answer-two")
+        .replace("A case title", "Another case title")
+        .replace("عنوان حالة", "عنوان آخر");
+    let text = format!(
+        "{}\n{second}",
+        answer("examples = { en = [\"who won nimbus\"] }\n")
+    );
+    expect_error(
+        &text,
+        17,
+        20,
+        "listed for answers `case-answer` and `case-answer-two`",
+    );
+}
+
+#[test]
+fn too_many_examples_in_one_language() {
+    let list: Vec<String> = (1..=21).map(|i| format!("\"question {i}\"")).collect();
+    let text = answer(&format!(
+        "[answer.examples]\nen = [\n{}\n]\n",
+        list.join(",\n")
+    ));
+    expect_error(
+        &text,
+        30,
+        1,
+        "lists 21 example questions in `en`; at most 20",
+    );
+}
+
+#[test]
+fn examples_are_kept_with_their_places_and_never_searched() {
+    let text = answer(
+        "[answer.examples]\nen = [\"zebra crossing question\"]\nar = [\"سؤال حمار الوحش\"]\n",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture_dir(), dir.path());
+    std::fs::write(dir.path().join("zz-case.toml"), text).expect("write case");
+    let loaded = load(dir.path(), &options());
+    let bank = loaded.bank.expect("loads");
+    let answer = bank.answer("case-answer").expect("answer");
+    let places: Vec<(&str, &str, usize, usize)> = answer
+        .examples
+        .iter()
+        .map(|e| (e.lang.as_str(), e.text.as_str(), e.at.line, e.at.col))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("en", "zebra crossing question", 9, 7),
+            ("ar", "سؤال حمار الوحش", 10, 7)
+        ]
+    );
+    assert!(answer.examples[0].at.path.ends_with("zz-case.toml"));
+    // Words that only an example holds find nothing: examples are not an alias or a body.
+    let result = nimbus_bot::commands::ask(&bank, "zebra crossing question");
+    assert_eq!(result.entry, None);
+    assert!(result.suggestions.is_empty(), "{:?}", result.suggestions);
+}
