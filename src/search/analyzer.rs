@@ -183,3 +183,37 @@ impl Analyzer {
         self.terms(text).collect::<Vec<_>>().join(" ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        Analyzer::new(["the", "are"], [vec!["nimbus", "نمبوس"]]).with_meaning(
+            [
+                vec!["data centre", "data centers", "server farms", "مراكز البيانات"],
+                vec!["fire", "sacked", "فصلت"],
+            ],
+            ["hey bot", "quick q", "وين"],
+        )
+    }
+
+    #[test]
+    fn phrases_and_words_of_one_concept_become_one_term() {
+        let a = analyzer();
+        let key = a.key("where are the nimbus data centres");
+        assert!(a.key("where r the server farms for nimbus").contains("data_centre"));
+        assert!(key.contains("data_centre"), "{key}");
+        assert_eq!(a.key("وين مراكز البيانات تبع نمبوس"), a.key("data centers تبع nimbus"));
+        assert_eq!(a.key("sacked"), a.key("fire"));
+        assert_eq!(a.key("فصلت"), a.key("fire"));
+    }
+
+    #[test]
+    fn filler_phrases_are_dropped() {
+        let a = analyzer();
+        assert_eq!(a.key("hey bot, quick q: nimbus?"), a.key("nimbus"));
+        // Only the whole phrase is filler.
+        assert_eq!(a.key("bot nimbus"), "bot nimbus");
+    }
+}
