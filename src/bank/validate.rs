@@ -622,7 +622,11 @@ pub(super) fn validate(
     let mut concepts: Vec<Vec<&str>> = Vec::new();
     for c in &parsed.concepts {
         if c.value.terms.len() < 2 {
-            r.error(c.file, &c.span, "a concept needs at least two words or phrases");
+            r.error(
+                c.file,
+                &c.span,
+                "a concept needs at least two words or phrases",
+            );
         }
         for t in &c.value.terms {
             if crate::text::normalize(t.get_ref()).is_empty() {

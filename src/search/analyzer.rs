@@ -191,7 +191,12 @@ mod tests {
     fn analyzer() -> Analyzer {
         Analyzer::new(["the", "are"], [vec!["nimbus", "نمبوس"]]).with_meaning(
             [
-                vec!["data centre", "data centers", "server farms", "مراكز البيانات"],
+                vec![
+                    "data centre",
+                    "data centers",
+                    "server farms",
+                    "مراكز البيانات",
+                ],
                 vec!["fire", "sacked", "فصلت"],
             ],
             ["hey bot", "quick q", "وين"],
@@ -202,9 +207,14 @@ mod tests {
     fn phrases_and_words_of_one_concept_become_one_term() {
         let a = analyzer();
         let key = a.key("where are the nimbus data centres");
-        assert!(a.key("where r the server farms for nimbus").contains("data_centre"));
+        assert!(a
+            .key("where r the server farms for nimbus")
+            .contains("data_centre"));
         assert!(key.contains("data_centre"), "{key}");
-        assert_eq!(a.key("وين مراكز البيانات تبع نمبوس"), a.key("data centers تبع nimbus"));
+        assert_eq!(
+            a.key("وين مراكز البيانات تبع نمبوس"),
+            a.key("data centers تبع nimbus")
+        );
         assert_eq!(a.key("sacked"), a.key("fire"));
         assert_eq!(a.key("فصلت"), a.key("fire"));
     }

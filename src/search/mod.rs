@@ -429,8 +429,7 @@ impl Index {
                 .any(|&t| {
                     self.title_df[t as usize] == 1
                         && !asked.contains(&t)
-                        && self.idf[t as usize]
-                            >= DISTINGUISHING_IDF_SHARE * self.max_idf()
+                        && self.idf[t as usize] >= DISTINGUISHING_IDF_SHARE * self.max_idf()
                 })
     }
 
@@ -455,11 +454,8 @@ impl Index {
         let margin = best - scored.get(1).map_or(0.0, |&(c, _)| c);
         // Meaning stands out on its own, or agrees with the words on a candidate that
         // explains enough of the question.
-        let stands_out =
-            best >= CLOSEST_COSINE && margin >= CLOSEST_MARGIN;
-        let agrees = first.doc == top.doc
-            && best >= AGREE_COSINE
-            && top.coverage >= AGREE_COVERAGE;
+        let stands_out = best >= CLOSEST_COSINE && margin >= CLOSEST_MARGIN;
+        let agrees = first.doc == top.doc && best >= AGREE_COSINE && top.coverage >= AGREE_COVERAGE;
         (stands_out || agrees).then_some(first.doc)
     }
 

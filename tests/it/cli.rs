@@ -239,7 +239,10 @@ fn ask_json_off_topic_is_unanswered() {
     assert_eq!(v["title"], serde_json::Value::Null);
     assert!(v["text"].as_str().unwrap().contains("not sure"));
     assert!(
-        v["text"].as_str().unwrap().contains("Nothing in the bank relates"),
+        v["text"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing in the bank relates"),
         "with no suggestion the reply says plainly that nothing relates"
     );
 }

@@ -190,7 +190,10 @@ fn a_closest_match_is_framed_as_such_and_offers_the_others() {
     };
     let reply = nimbus_bot::render::closest(&bank, answer, &[other], &frame);
     assert_eq!(reply.content.as_deref(), Some("The closest match I have:"));
-    assert_eq!(reply.embeds[0].title.as_deref(), Some("What is Project Nimbus?"));
+    assert_eq!(
+        reply.embeds[0].title.as_deref(),
+        Some("What is Project Nimbus?")
+    );
     let ids: Vec<&str> = reply.buttons.iter().map(|b| b.custom_id.as_str()).collect();
     assert!(ids.contains(&"show:guardian-letter:en"), "{ids:?}");
 }

@@ -242,20 +242,54 @@ fn holdout_set_meets_its_figures() {
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank
 /// has more than one true answer); an empty list means the question must be refused.
 const ISSUE_12_QUESTIONS: &[(&str, &[&str])] = &[
-    ("who won the nimbus contract", &["what-is-nimbus", "nimbus-award-signing"]),
-    ("who won nimbus", &["what-is-nimbus", "nimbus-award-signing"]),
-    ("which companies won project nimbus", &["what-is-nimbus", "nimbus-award-signing"]),
-    ("من فاز بعقد نمبوس", &["what-is-nimbus", "nimbus-award-signing"]),
-    ("which companies lost the nimbus tender", &["nimbus-losing-bidders"]),
-    ("where r the nimbus data centers in israel", &["nimbus-data-centres"]),
+    (
+        "who won the nimbus contract",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "who won nimbus",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "which companies won project nimbus",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "من فاز بعقد نمبوس",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "which companies lost the nimbus tender",
+        &["nimbus-losing-bidders"],
+    ),
+    (
+        "where r the nimbus data centers in israel",
+        &["nimbus-data-centres"],
+    ),
     ("who are the workers google fired", &["google-firings-2024"]),
     ("من هم العمال الذين فصلتهم غوغل", &["google-firings-2024"]),
-    ("which groups organized the protest at the AWS summit", &["aws-summit-2022-groups"]),
-    ("does the israeli army use microsoft azure for unit 8200 surveillance", &[]),
-    ("did workers speak out", &["guardian-letter-2021", "letter-support-growth", "nbc-oped-2021"]),
+    (
+        "which groups organized the protest at the AWS summit",
+        &["aws-summit-2022-groups"],
+    ),
+    (
+        "does the israeli army use microsoft azure for unit 8200 surveillance",
+        &[],
+    ),
+    (
+        "did workers speak out",
+        &[
+            "guardian-letter-2021",
+            "letter-support-growth",
+            "nbc-oped-2021",
+        ],
+    ),
     ("were workers arrested", &["google-sit-ins-2024"]),
     ("face recognition stuff", &["andy-jassy", "nimbus-ai-tools"]),
-    ("what does google say nimbus is used for", &["google-position"]),
+    (
+        "what does google say nimbus is used for",
+        &["google-position"],
+    ),
     ("وين مراكز البيانات تبع نمبوس", &["nimbus-data-centres"]),
     ("شو طلع بتسريب العقد", &["nimbus-2025-leak"]),
     ("هل تقدر قوقل توقف الخدمة", &["nimbus-boycott-clause"]),
