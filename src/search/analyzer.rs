@@ -12,10 +12,12 @@ use crate::text::{normalize, stem, words};
 pub struct Analyzer {
     stopwords: HashSet<String>,
     variants: HashMap<String, String>,
-    /// Phrases of two or more words, by the key of their first word: the keys of all their
-    /// words and the term they become (`None`: filler, dropped). Longest first.
-    phrases: HashMap<String, Vec<(Vec<String>, Option<String>)>>,
+    /// Phrases of two or more words, by the key of their first word. Longest first.
+    phrases: HashMap<String, Vec<Phrase>>,
 }
+
+/// The keys of a phrase's words and the term it becomes (`None`: filler, dropped).
+type Phrase = (Vec<String>, Option<String>);
 
 impl Analyzer {
     /// Builds an analyzer from stop words (any language) and groups of spellings, each group's
