@@ -216,8 +216,8 @@ fn fresh_tuned_set_meets_its_figures() {
     // Set at the level reached (issue 12 asks for 97 % given; see BENCHMARKS.md), so that a
     // regression fails CI.
     let line = fresh.line("search_fresh");
-    assert!(fresh.right_given >= 224, "{line}");
-    assert!(fresh.right_first_pct() >= 96.0, "{line}");
+    assert!(fresh.right_given >= 228, "{line}");
+    assert!(fresh.right_first_pct() >= 95.5, "{line}");
     assert!(fresh.wrong_confident <= 2, "{line}");
     assert!(fresh.refused_answered <= 4, "{line}");
     assert!(fresh.refused_closest <= 5, "{line}");
