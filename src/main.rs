@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use nimbus_bot::bank::{self, Bank, LoadOptions};
-use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request};
+use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request, Tier};
 use nimbus_bot::config::{Config, LogFormat};
 
 #[derive(Parser)]
@@ -40,8 +40,8 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         bank: Option<PathBuf>,
     },
-    /// Print what /ask replies to a question (with --json: answered, entry, title, text,
-    /// sources, suggestions).
+    /// Print what /ask replies to a question (with --json: answered, tier, entry, closest,
+    /// title, text, sources, suggestions).
     Ask {
         #[command(flatten)]
         query: QueryArgs,
@@ -328,9 +328,16 @@ fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<
         })
         .unwrap_or_default();
     let title = answer.map(|a| bank.text_in(&a.title, &language.code).0);
+    let tier = match result.tier {
+        Tier::Answer => "answer",
+        Tier::Closest => "closest",
+        Tier::NotSure => "not_sure",
+    };
     let value = serde_json::json!({
         "answered": answer.is_some(),
+        "tier": tier,
         "entry": result.entry,
+        "closest": result.closest,
         "title": title,
         "lang": language.code,
         "text": text,

@@ -600,10 +600,45 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
     )
 }
 
-/// "I'm not sure", with up to three suggestions as lines and as buttons that show them.
+/// The closest match: the answer, framed above as probably but not surely what was asked, with
+/// the other candidates as buttons that show them.
+pub fn closest(bank: &Bank, closest: &Answer, others: &[&Answer], frame: &Frame) -> Reply {
+    let mut reply = answer(bank, closest, frame);
+    let framing = fit(
+        &neutralize_mentions(&frame.lang.strings.closest),
+        limits::CONTENT,
+    );
+    reply.content = Some(match reply.content.take() {
+        Some(before) => fit(&format!("{framing}\n{before}"), limits::CONTENT),
+        None => framing,
+    });
+    reply
+        .buttons
+        .extend(others.iter().map(|a| show_button(bank, a, frame.lang)));
+    reply
+}
+
+fn show_button(bank: &Bank, answer: &Answer, lang: &Language) -> Button {
+    let (t, _) = bank.text_in(&answer.title, &lang.code);
+    Button {
+        custom_id: Action::Show {
+            answer: answer.id.clone(),
+            lang: lang.code.clone(),
+        }
+        .custom_id(),
+        label: fit(t, limits::BUTTON_LABEL),
+        style: ButtonStyle::Secondary,
+    }
+}
+
+/// "I'm not sure", with up to three suggestions as lines and as buttons that show them, or
+/// plainly that nothing in the bank relates when there are none.
 pub fn not_sure(bank: &Bank, suggestions: &[&Answer], lang: &Language) -> Reply {
     let mut description = lang.strings.not_sure.clone();
-    if !suggestions.is_empty() {
+    if suggestions.is_empty() {
+        description.push_str("\n\n");
+        description.push_str(&lang.strings.nothing_related);
+    } else {
         description.push_str("\n\n");
         description.push_str(&lang.strings.suggestions);
         for a in suggestions {
@@ -613,18 +648,7 @@ pub fn not_sure(bank: &Bank, suggestions: &[&Answer], lang: &Language) -> Reply 
     }
     let buttons = suggestions
         .iter()
-        .map(|a| {
-            let (t, _) = bank.text_in(&a.title, &lang.code);
-            Button {
-                custom_id: Action::Show {
-                    answer: a.id.clone(),
-                    lang: lang.code.clone(),
-                }
-                .custom_id(),
-                label: fit(t, limits::BUTTON_LABEL),
-                style: ButtonStyle::Secondary,
-            }
-        })
+        .map(|a| show_button(bank, a, lang))
         .collect();
     Reply {
         content: None,

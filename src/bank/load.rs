@@ -160,10 +160,14 @@ pub(super) struct Parsed {
     pub events: Vec<Located<raw::Event>>,
     pub languages: Vec<Located<raw::Language>>,
     pub synonyms: Vec<Located<raw::Synonyms>>,
+    pub concepts: Vec<Located<raw::Concept>>,
+    pub fillers: Vec<Located<raw::Filler>>,
 }
 
 /// Entry kinds, as their TOML table names.
-const KINDS: [&str; 6] = ["answer", "quote", "source", "event", "language", "synonyms"];
+const KINDS: [&str; 8] = [
+    "answer", "quote", "source", "event", "language", "synonyms", "concept", "filler",
+];
 
 /// Loads and validates the bank in `dir`.
 pub fn load(dir: &Path, options: &LoadOptions) -> Loaded {
@@ -406,6 +410,22 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
                 ),
                 "language" => push(
                     &mut parsed.languages,
+                    file,
+                    span,
+                    value,
+                    &error_at,
+                    diagnostics,
+                ),
+                "concept" => push(
+                    &mut parsed.concepts,
+                    file,
+                    span,
+                    value,
+                    &error_at,
+                    diagnostics,
+                ),
+                "filler" => push(
+                    &mut parsed.fillers,
                     file,
                     span,
                     value,

@@ -196,6 +196,10 @@ pub struct Strings {
     pub not_sure: String,
     /// Line before suggestions.
     pub suggestions: String,
+    /// Line above a closest match: probably what was asked, not surely.
+    pub closest: String,
+    /// Added to "not sure" when nothing in the bank relates to the question.
+    pub nothing_related: String,
     /// Label of the share button.
     pub share: String,
     /// "Shared by {who}" line on a shared post.
@@ -244,4 +248,20 @@ pub struct Strings {
 pub struct Synonyms {
     /// The spellings; the first is the canonical one.
     pub terms: Vec<Spanned<String>>,
+}
+
+/// Words and phrases, in any language or dialect, that search treats as one concept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    /// The words or phrases; the first names the concept.
+    pub terms: Vec<Spanned<String>>,
+}
+
+/// Conversational phrases search ignores ("hey bot", "quick q").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filler {
+    /// The phrases, any language.
+    pub phrases: Vec<Spanned<String>>,
 }

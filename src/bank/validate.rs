@@ -636,7 +636,32 @@ pub(super) fn validate(
         }
         groups.push(s.value.terms.iter().map(|t| t.get_ref().as_str()).collect());
     }
-    let analyzer = Analyzer::new(stopwords, groups);
+    let mut concepts: Vec<Vec<&str>> = Vec::new();
+    for c in &parsed.concepts {
+        if c.value.terms.len() < 2 {
+            r.error(
+                c.file,
+                &c.span,
+                "a concept needs at least two words or phrases",
+            );
+        }
+        for t in &c.value.terms {
+            if crate::text::normalize(t.get_ref()).is_empty() {
+                r.error(c.file, &t.span(), "a concept term needs a letter or digit");
+            }
+        }
+        concepts.push(c.value.terms.iter().map(|t| t.get_ref().as_str()).collect());
+    }
+    let mut fillers: Vec<&str> = Vec::new();
+    for f in &parsed.fillers {
+        for p in &f.value.phrases {
+            if crate::text::normalize(p.get_ref()).is_empty() {
+                r.error(f.file, &p.span(), "a filler phrase needs a letter or digit");
+            }
+            fillers.push(p.get_ref().as_str());
+        }
+    }
+    let analyzer = Analyzer::new(stopwords, groups).with_meaning(concepts, fillers);
 
     // Answers.
     let mut answers = Vec::new();

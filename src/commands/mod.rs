@@ -11,6 +11,7 @@ pub use registry::{registry, CommandSpec, OptionKind, OptionSpec, Permission};
 use crate::bank::{Answer, Bank, Quote};
 use crate::render::{self, limits, Frame};
 use crate::reply::{Reply, Visibility};
+pub use crate::search::Tier;
 use crate::text::normalize;
 
 /// A command a person asked for, with its options already parsed.
@@ -168,23 +169,50 @@ impl Action {
 /// What `ask` found: the contract behind `nimbus-bot ask --json` and the `/ask` reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AskResult {
-    /// The answer id, when search was confident.
+    /// How sure search is: a confident answer, a closest match, or not sure.
+    pub tier: Tier,
+    /// The answer id, when search was confident (only then: callers may treat it as true).
     pub entry: Option<String>,
-    /// Up to three other ids worth suggesting (all candidates when there is no answer).
+    /// The probable answer id, shown framed as the closest match, when search was not
+    /// confident but one entry stood out.
+    pub closest: Option<String>,
+    /// Up to three other ids worth suggesting, best first.
     pub suggestions: Vec<String>,
+}
+
+impl AskResult {
+    /// The ids the reply shows, in the order it shows them.
+    pub fn shown(&self) -> Vec<&str> {
+        let first = self.entry.as_deref().or(self.closest.as_deref());
+        let rest = match self.tier {
+            // A confident answer shows only itself.
+            Tier::Answer => &[][..],
+            Tier::Closest | Tier::NotSure => &self.suggestions[..],
+        };
+        first
+            .into_iter()
+            .chain(rest.iter().map(String::as_str))
+            .collect()
+    }
 }
 
 /// Runs a question through search.
 pub fn ask(bank: &Bank, question: &str) -> AskResult {
     let outcome = bank.index.ask(question);
-    let entry = outcome.answer.map(|i| bank.answers[i].id.clone());
+    let id = |i: usize| bank.answers[i].id.clone();
+    let shown = outcome.answer.or(outcome.closest);
     let suggestions = outcome
         .ranked
         .iter()
-        .filter(|s| Some(s.doc) != outcome.answer)
-        .map(|s| bank.answers[s.doc].id.clone())
+        .filter(|s| Some(s.doc) != shown)
+        .map(|s| id(s.doc))
         .collect();
-    AskResult { entry, suggestions }
+    AskResult {
+        tier: outcome.tier(),
+        entry: outcome.answer.map(id),
+        closest: outcome.closest.map(id),
+        suggestions,
+    }
 }
 
 /// The language to reply in: the `lang` option; else, for a question, the language it is
@@ -298,16 +326,17 @@ pub fn answer_question(bank: &Bank, req: &Request, question: &str) -> (AskResult
 }
 
 fn render_ask(bank: &Bank, result: &AskResult, frame: &Frame) -> Reply {
-    match result.entry.as_deref().and_then(|id| bank.answer(id)) {
-        Some(answer) => render::answer(bank, answer, frame),
-        None => {
-            let suggestions: Vec<&Answer> = result
-                .suggestions
-                .iter()
-                .filter_map(|id| bank.answer(id))
-                .collect();
-            render::not_sure(bank, &suggestions, frame.lang)
-        }
+    let suggestions: Vec<&Answer> = result
+        .suggestions
+        .iter()
+        .filter_map(|id| bank.answer(id))
+        .collect();
+    if let Some(answer) = result.entry.as_deref().and_then(|id| bank.answer(id)) {
+        return render::answer(bank, answer, frame);
+    }
+    match result.closest.as_deref().and_then(|id| bank.answer(id)) {
+        Some(closest) => render::closest(bank, closest, &suggestions, frame),
+        None => render::not_sure(bank, &suggestions, frame.lang),
     }
 }
 

@@ -1,16 +1,23 @@
-//! Turns text into search terms: fold, split, drop stop words, map spelling variants to one
-//! canonical word, stem. Queries and bank text go through the same analyzer.
+//! Turns text into search terms: fold, split, drop conversational filler and stop words, map
+//! the words and phrases of one concept (any language, any dialect) and spelling variants to
+//! one canonical term, stem. Queries and bank text go through the same analyzer.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::text::{normalize, stem, words};
 
-/// The bank's stop words and spelling variants, applied to queries and bank text alike.
+/// The bank's stop words, spelling variants, concepts and filler, applied to queries and bank
+/// text alike.
 #[derive(Debug, Clone, Default)]
 pub struct Analyzer {
     stopwords: HashSet<String>,
     variants: HashMap<String, String>,
+    /// Phrases of two or more words, by the key of their first word. Longest first.
+    phrases: HashMap<String, Vec<Phrase>>,
 }
+
+/// The keys of a phrase's words and the term it becomes (`None`: filler, dropped).
+type Phrase = (Vec<String>, Option<String>);
 
 impl Analyzer {
     /// Builds an analyzer from stop words (any language) and groups of spellings, each group's
@@ -23,50 +30,144 @@ impl Analyzer {
             .into_iter()
             .flat_map(|w| words(&normalize(w)).map(str::to_string).collect::<Vec<_>>())
             .collect();
-        let mut variants = HashMap::new();
+        let mut analyzer = Analyzer {
+            stopwords,
+            ..Analyzer::default()
+        };
         for group in synonym_groups {
             let mut folded = group.into_iter().map(normalize).filter(|w| !w.is_empty());
             let Some(canonical) = folded.next() else {
                 continue;
             };
-            let canonical_stem = stem(&canonical).to_string();
             for variant in folded {
-                variants.insert(variant.clone(), canonical.clone());
-                let variant_stem = stem(&variant).to_string();
-                if variant_stem != canonical_stem {
-                    variants.insert(variant_stem, canonical_stem.clone());
+                analyzer.add_variant(&variant, &canonical);
+            }
+        }
+        analyzer
+    }
+
+    /// Adds concepts (groups of words or phrases that mean one thing; the first names it) and
+    /// filler phrases (dropped wherever they occur).
+    pub fn with_meaning<'a>(
+        mut self,
+        concepts: impl IntoIterator<Item = Vec<&'a str>>,
+        fillers: impl IntoIterator<Item = &'a str>,
+    ) -> Analyzer {
+        for filler in fillers {
+            let folded = normalize(filler);
+            let keys: Vec<String> = words(&folded).map(|w| self.word_key(w)).collect();
+            match keys.len() {
+                0 => {}
+                1 => {
+                    self.stopwords.insert(folded);
+                }
+                _ => self.add_phrase(keys, None),
+            }
+        }
+        for concept in concepts {
+            let mut terms = concept.into_iter().map(normalize).filter(|t| !t.is_empty());
+            let Some(name) = terms.next() else {
+                continue;
+            };
+            // A concept named by a phrase becomes one term, its words joined.
+            let canonical = words(&name).collect::<Vec<_>>().join("_");
+            let name_words: Vec<&str> = words(&name).collect();
+            if name_words.len() > 1 {
+                let keys = name_words.iter().map(|w| self.word_key(w)).collect();
+                self.add_phrase(keys, Some(canonical.clone()));
+            }
+            for term in terms {
+                let term_words: Vec<&str> = words(&term).collect();
+                if term_words.len() == 1 {
+                    self.add_variant(term_words[0], &canonical);
+                } else {
+                    let keys = term_words.iter().map(|w| self.word_key(w)).collect();
+                    self.add_phrase(keys, Some(canonical.clone()));
                 }
             }
         }
-        Analyzer {
-            stopwords,
-            variants,
+        for list in self.phrases.values_mut() {
+            list.sort_by_key(|(keys, _)| std::cmp::Reverse(keys.len()));
         }
+        self
+    }
+
+    fn add_variant(&mut self, variant: &str, canonical: &str) {
+        // A concept named by a phrase is a made-up term, not a word to stem.
+        let canonical_stem = if canonical.contains('_') {
+            canonical.to_string()
+        } else {
+            stem(canonical).to_string()
+        };
+        self.variants
+            .entry(variant.to_string())
+            .or_insert_with(|| canonical.to_string());
+        let variant_stem = stem(variant).to_string();
+        if variant_stem != canonical_stem {
+            self.variants.entry(variant_stem).or_insert(canonical_stem);
+        }
+    }
+
+    fn add_phrase(&mut self, keys: Vec<String>, term: Option<String>) {
+        if let Some(first) = keys.first().cloned() {
+            self.phrases.entry(first).or_default().push((keys, term));
+        }
+    }
+
+    /// How a word is compared inside phrases: its spelling variant, stemmed.
+    fn word_key(&self, word: &str) -> String {
+        let word = self.variants.get(word).map_or(word, String::as_str);
+        stem(word).to_string()
     }
 
     /// The search terms of `text`, in order.
     pub fn terms<'s>(&'s self, text: &str) -> impl Iterator<Item = String> + 's {
-        let folded = normalize(text);
-        let terms: Vec<String> = words(&folded)
-            .filter(|word| !self.stopwords.contains(*word))
-            .map(|word| self.term(word))
-            .collect();
-        terms.into_iter()
+        self.terms_with_words(text)
+            .into_iter()
+            .map(|(term, _)| term)
     }
 
     /// Each search term with the folded word it came from: typo matching works better on the
-    /// whole word ("nimbs" is one letter from "nimbus"; its stem "nimb" is two).
+    /// whole word ("nimbs" is one letter from "nimbus"; its stem "nimb" is two). A phrase that
+    /// became one concept term comes with that term.
     pub fn terms_with_words(&self, text: &str) -> Vec<(String, String)> {
         let folded = normalize(text);
-        words(&folded)
-            .filter(|word| !self.stopwords.contains(*word))
-            .map(|word| (self.term(word), word.to_string()))
-            .collect()
+        let all: Vec<&str> = words(&folded).collect();
+        let mut out = Vec::with_capacity(all.len());
+        let keys: Vec<String> = if self.phrases.is_empty() {
+            Vec::new()
+        } else {
+            all.iter().map(|w| self.word_key(w)).collect()
+        };
+        let mut i = 0;
+        'words: while i < all.len() {
+            if let Some(list) = keys.get(i).and_then(|k| self.phrases.get(k)) {
+                for (phrase, term) in list {
+                    if keys[i..].starts_with(phrase) {
+                        if let Some(term) = term {
+                            out.push((self.term(term), term.clone()));
+                        }
+                        i += phrase.len();
+                        continue 'words;
+                    }
+                }
+            }
+            let word = all[i];
+            i += 1;
+            // A word a concept lists counts even where it is also a stop word ("how much").
+            if !self.stopwords.contains(word) || self.variants.contains_key(word) {
+                out.push((self.term(word), word.to_string()));
+            }
+        }
+        out
     }
 
     /// One folded word as a search term.
     fn term(&self, word: &str) -> String {
         let word = self.variants.get(word).map_or(word, String::as_str);
+        if word.contains('_') {
+            return word.to_string();
+        }
         let stemmed = stem(word);
         self.variants
             .get(stemmed)
@@ -74,8 +175,57 @@ impl Analyzer {
             .to_string()
     }
 
+    /// Whether `word` (folded) is a stop word or filler.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(word)
+    }
+
     /// The terms of `text` joined by spaces: two texts with the same key ask the same thing.
     pub fn key(&self, text: &str) -> String {
         self.terms(text).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        Analyzer::new(["the", "are"], [vec!["nimbus", "نمبوس"]]).with_meaning(
+            [
+                vec![
+                    "data centre",
+                    "data centers",
+                    "server farms",
+                    "مراكز البيانات",
+                ],
+                vec!["fire", "sacked", "فصلت"],
+            ],
+            ["hey bot", "quick q", "وين"],
+        )
+    }
+
+    #[test]
+    fn phrases_and_words_of_one_concept_become_one_term() {
+        let a = analyzer();
+        let key = a.key("where are the nimbus data centres");
+        assert!(a
+            .key("where r the server farms for nimbus")
+            .contains("data_centre"));
+        assert!(key.contains("data_centre"), "{key}");
+        assert_eq!(
+            a.key("وين مراكز البيانات تبع نمبوس"),
+            a.key("data centers تبع nimbus")
+        );
+        assert_eq!(a.key("sacked"), a.key("fire"));
+        assert_eq!(a.key("فصلت"), a.key("fire"));
+    }
+
+    #[test]
+    fn filler_phrases_are_dropped() {
+        let a = analyzer();
+        assert_eq!(a.key("hey bot, quick q: nimbus?"), a.key("nimbus"));
+        // Only the whole phrase is filler.
+        assert_eq!(a.key("bot nimbus"), "bot nimbus");
     }
 }

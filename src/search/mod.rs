@@ -8,8 +8,11 @@
 mod analyzer;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 pub use analyzer::Analyzer;
+
+use crate::embed::{Embedding, Encoder};
 
 /// The text of one answer, per field, in every language, as search sees it.
 #[derive(Debug, Clone, Default)]
@@ -30,13 +33,37 @@ pub struct Document {
     pub pinned: bool,
 }
 
+/// How sure search is of what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// The question is answered: the words of the question are accounted for by one answer.
+    Answer,
+    /// One answer is probably what was asked, but search is not sure enough to claim it.
+    Closest,
+    /// Nothing stands out: related answers at most.
+    NotSure,
+}
+
 /// The outcome of a question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// The answer (document index), when search is confident.
     pub answer: Option<usize>,
-    /// Up to three candidates, best first (including the answer, if any).
+    /// The probable answer (document index) when search is not confident but one stands out.
+    pub closest: Option<usize>,
+    /// Up to three candidates, best first (including the answer or closest one, if any).
     pub ranked: Vec<Scored>,
+}
+
+impl Outcome {
+    /// Which of the three kinds of reply this is.
+    pub fn tier(&self) -> Tier {
+        match (self.answer, self.closest) {
+            (Some(_), _) => Tier::Answer,
+            (None, Some(_)) => Tier::Closest,
+            (None, None) => Tier::NotSure,
+        }
+    }
 }
 
 /// A document with its score.
@@ -76,6 +103,28 @@ const UNKNOWN_WORD_WEIGHT: f32 = 1.6;
 const COVERAGE_IDF_SHARE: f32 = 1.0;
 /// How much of the question a candidate must explain to be worth suggesting.
 const MIN_SUGGEST_COVERAGE: f32 = 0.45;
+/// How many lexical candidates are judged (precision rules, the encoder).
+const CANDIDATES: usize = 6;
+/// How much of the question a lexical candidate must explain to be judged at all.
+const MIN_CANDIDATE_COVERAGE: f32 = 0.25;
+/// How much of the question the best lexical candidate must explain before the encoder is
+/// asked: below it the question is about something else.
+const MIN_CLOSEST_COVERAGE: f32 = 0.3;
+/// The encoder's cosine a closest match needs...
+const CLOSEST_COSINE: f32 = 0.5;
+/// ...and its lead over the next candidate.
+const CLOSEST_MARGIN: f32 = 0.1;
+/// The cosine a closest match needs when the encoder's best is also the lexical best...
+const AGREE_COSINE: f32 = 0.4;
+/// ...and explains this much of the question.
+const AGREE_COVERAGE: f32 = 0.45;
+/// A candidate explaining this share of the top one's coverage is a rival for it.
+const RIVAL_COVERAGE_SHARE: f32 = 0.9;
+/// A title word sets its answer apart when its idf is at least this share of the highest.
+const DISTINGUISHING_IDF_SHARE: f32 = 0.9;
+/// A question with this many words the bank has never seen (typos included) is not answered
+/// confidently: its subject is likely something the bank does not cover.
+const MAX_UNKNOWN_WORDS: usize = 2;
 
 /// How a candidate answer is tied to the question through its strong fields.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,6 +163,13 @@ pub struct Index {
     phrase_words: Vec<(String, u32)>,
     pinned: Vec<u32>,
     docs: usize,
+    /// Each document's titles as (script, term ids), for the distinguishing-word rule.
+    title_terms: Vec<Vec<(Option<crate::text::Script>, Vec<u32>)>>,
+    /// How many documents' titles hold each term.
+    title_df: Vec<u32>,
+    /// What the encoder sees of each document (titles and aliases), encoded on first need.
+    embed_texts: Vec<Vec<String>>,
+    embeddings: Vec<OnceLock<Vec<Embedding>>>,
 }
 
 impl Index {
@@ -165,6 +221,25 @@ impl Index {
                 });
             }
             index.doc_len.push(len);
+            let titled = doc
+                .titles
+                .iter()
+                .map(|t| {
+                    let mut ids: Vec<u32> = index
+                        .analyzer
+                        .terms(t)
+                        .filter_map(|t| index.terms.get(&t).copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    (crate::text::dominant_script(t), ids)
+                })
+                .collect();
+            index.title_terms.push(titled);
+            index
+                .embed_texts
+                .push(doc.titles.iter().chain(&doc.aliases).cloned().collect());
+            index.embeddings.push(OnceLock::new());
             for phrase in doc.titles.iter().chain(&doc.aliases) {
                 let key = index.analyzer.key(phrase);
                 if !key.is_empty() {
@@ -201,6 +276,15 @@ impl Index {
                 }
             }
         }
+        index.title_df = vec![0; index.words.len()];
+        for titled in &index.title_terms {
+            let mut ids: Vec<u32> = titled.iter().flat_map(|(_, ids)| ids).copied().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for t in ids {
+                index.title_df[t as usize] += 1;
+            }
+        }
         index.deletes.sort_unstable();
         index.deletes.dedup();
         index.phrases.sort();
@@ -215,12 +299,16 @@ impl Index {
         &self.analyzer
     }
 
-    /// Answers a free-text question: the best answer when confident, and up to three ranked
-    /// candidates either way.
+    /// Answers a free-text question: the best answer when confident, else the closest one when
+    /// one stands out, and up to three ranked candidates either way.
+    ///
+    /// Lexical evidence alone decides a confident answer. The sentence encoder is asked only
+    /// when that fails, only about the lexical candidates, and can only make a closest match:
+    /// alone it finds something "similar" to nearly any question.
     pub fn ask(&self, question: &str) -> Outcome {
         let query = self.query(question);
-        let mut ranked = self.rank(&query, 3);
-        ranked.retain(|s| s.coverage >= MIN_SUGGEST_COVERAGE);
+        let mut ranked = self.rank(&query, CANDIDATES);
+        ranked.retain(|s| s.coverage >= MIN_CANDIDATE_COVERAGE);
         // A question that is an alias or title, as typed or with its typos corrected.
         let typed: Vec<&str> = query.iter().map(|w| w.term.as_str()).collect();
         let exact = self
@@ -229,7 +317,7 @@ impl Index {
             .or_else(|| self.exact.get(&self.corrected_key(&query)))
             .map(|&d| d as usize);
         if let Some(doc) = exact {
-            ranked.retain(|s| s.doc != doc);
+            ranked.retain(|s| s.doc != doc && s.coverage >= MIN_SUGGEST_COVERAGE);
             ranked.insert(
                 0,
                 Scored {
@@ -241,21 +329,161 @@ impl Index {
             ranked.truncate(3);
             return Outcome {
                 answer: Some(doc),
+                closest: None,
                 ranked,
             };
         }
+        let script = crate::text::dominant_script(question);
         let answer = ranked
             .first()
-            .filter(|top| {
-                let anchor = self.anchor(&query, top.doc);
-                if anchor.distinctive {
-                    top.coverage >= MIN_COVERAGE_DISTINCTIVE
-                } else {
-                    top.coverage >= MIN_COVERAGE && anchor.strong_share >= MIN_STRONG_SHARE
-                }
-            })
+            .filter(|top| self.confident(&query, script, top, &ranked))
             .map(|top| top.doc);
-        Outcome { answer, ranked }
+        // A question whose rare word belongs to another answer is about something else: no
+        // candidate is even probably it.
+        let closest = match answer {
+            None if !ranked
+                .first()
+                .is_some_and(|top| self.points_elsewhere(&query, top.doc)) =>
+            {
+                self.closest(question, &mut ranked)
+            }
+            _ => None,
+        };
+        let shown = answer.or(closest);
+        ranked.retain(|s| Some(s.doc) == shown || s.coverage >= MIN_SUGGEST_COVERAGE);
+        ranked.truncate(3);
+        Outcome {
+            answer,
+            closest,
+            ranked,
+        }
+    }
+
+    /// Whether the best candidate answers the question: it explains enough of it through its
+    /// strong fields, no rare word of the question belongs to another candidate instead, and
+    /// the question does not miss the word that sets it apart from an equally good neighbour.
+    fn confident(
+        &self,
+        query: &[QueryWord],
+        script: Option<crate::text::Script>,
+        top: &Scored,
+        ranked: &[Scored],
+    ) -> bool {
+        let anchor = self.anchor(query, top.doc);
+        let enough = if anchor.distinctive {
+            top.coverage >= MIN_COVERAGE_DISTINCTIVE
+        } else {
+            top.coverage >= MIN_COVERAGE && anchor.strong_share >= MIN_STRONG_SHARE
+        };
+        enough
+            && Self::unknown_words(query) < MAX_UNKNOWN_WORDS
+            && !self.points_elsewhere(query, top.doc)
+            && !self.distinguished_away(query, script, top, ranked)
+    }
+
+    /// Whether a rare word of the question is absent from `doc` but anchors another answer
+    /// (its title, aliases, tags or people): "does the army use microsoft azure" shares words
+    /// with the military-use answer, but "microsoft" is another answer's business.
+    fn points_elsewhere(&self, query: &[QueryWord], doc: usize) -> bool {
+        let rare = DISTINCTIVE_IDF_SHARE * self.max_idf();
+        query.iter().any(|word| {
+            word.matches.iter().any(|&(id, factor)| {
+                factor >= 1.0
+                    && self.idf[id as usize] >= rare
+                    && self.posting(id, doc).is_none()
+                    && self.postings[id as usize].iter().any(|p| p.strong)
+            })
+        })
+    }
+
+    /// How many words of the question the bank has never seen, typos included.
+    fn unknown_words(query: &[QueryWord]) -> usize {
+        query.iter().filter(|w| w.matches.is_empty()).count()
+    }
+
+    /// Whether the top candidate's title holds a word no other title has, which the question
+    /// lacks, while another candidate explains the question about as well: "who won the other
+    /// Nimbus tenders" is not the answer to "who won nimbus".
+    fn distinguished_away(
+        &self,
+        query: &[QueryWord],
+        script: Option<crate::text::Script>,
+        top: &Scored,
+        ranked: &[Scored],
+    ) -> bool {
+        let asked: HashSet<u32> = query
+            .iter()
+            .flat_map(|w| w.matches.iter().map(|&(id, _)| id))
+            .collect();
+        let rival = ranked
+            .iter()
+            .skip(1)
+            .any(|s| s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE);
+        // Only the title in the question's script: an English question lacks every word of the
+        // Arabic title.
+        rival
+            && self.title_terms[top.doc]
+                .iter()
+                .filter(|(s, _)| *s == script)
+                .flat_map(|(_, ids)| ids)
+                .any(|&t| {
+                    self.title_df[t as usize] == 1
+                        && !asked.contains(&t)
+                        && self.idf[t as usize] >= DISTINGUISHING_IDF_SHARE * self.max_idf()
+                })
+    }
+
+    /// The closest candidate by meaning, when it stands out among the lexical candidates;
+    /// the candidates are reordered by meaning when the encoder was asked.
+    fn closest(&self, question: &str, ranked: &mut [Scored]) -> Option<usize> {
+        let top = *ranked.first()?;
+        if top.coverage < MIN_CLOSEST_COVERAGE {
+            return None;
+        }
+        let encoder = Encoder::try_shared().ok()?;
+        let asked = encoder.encode(question);
+        let mut scored: Vec<(f32, Scored)> = ranked
+            .iter()
+            .map(|s| (self.similarity(encoder, &asked, s.doc), *s))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (slot, (_, s)) in ranked.iter_mut().zip(&scored) {
+            *slot = *s;
+        }
+        let (best, first) = scored[0];
+        let margin = best - scored.get(1).map_or(0.0, |&(c, _)| c);
+        // Meaning stands out on its own, or agrees with the words on a candidate that
+        // explains enough of the question.
+        let stands_out = best >= CLOSEST_COSINE && margin >= CLOSEST_MARGIN;
+        let agrees = first.doc == top.doc && best >= AGREE_COSINE && top.coverage >= AGREE_COVERAGE;
+        (stands_out || agrees).then_some(first.doc)
+    }
+
+    /// The best cosine between the question and the document's titles and aliases, encoding
+    /// those on the document's first need.
+    fn similarity(&self, encoder: &Encoder, asked: &Embedding, doc: usize) -> f32 {
+        self.embeddings[doc]
+            .get_or_init(|| {
+                self.embed_texts[doc]
+                    .iter()
+                    .map(|t| encoder.encode(t))
+                    .collect()
+            })
+            .iter()
+            .map(|e| e.cosine(asked))
+            .fold(0.0, f32::max)
+    }
+
+    fn max_idf(&self) -> f32 {
+        bm25_idf(self.docs as f32, 0.5)
+    }
+
+    fn posting(&self, term: u32, doc: usize) -> Option<&Posting> {
+        let postings = &self.postings[term as usize];
+        postings
+            .binary_search_by_key(&(doc as u32), |p| p.doc)
+            .ok()
+            .map(|i| &postings[i])
     }
 
     /// The words of a question with the index terms each stands for, looked up once.

@@ -187,7 +187,9 @@ fn ask_json_contract() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
     assert_eq!(v["answered"], true);
+    assert_eq!(v["tier"], "answer");
     assert_eq!(v["entry"], "what-is-nimbus");
+    assert_eq!(v["closest"], serde_json::Value::Null);
     assert_eq!(v["title"], "What is Project Nimbus?");
     let text = v["text"].as_str().unwrap();
     assert!(text.contains("$1.2 billion"), "{text}");
@@ -232,9 +234,17 @@ fn ask_json_off_topic_is_unanswered() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["answered"], false);
+    assert_eq!(v["tier"], "not_sure");
     assert_eq!(v["entry"], serde_json::Value::Null);
     assert_eq!(v["title"], serde_json::Value::Null);
     assert!(v["text"].as_str().unwrap().contains("not sure"));
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing in the bank relates"),
+        "with no suggestion the reply says plainly that nothing relates"
+    );
 }
 
 #[test]

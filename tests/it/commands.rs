@@ -174,7 +174,28 @@ fn not_sure_offers_suggestion_buttons() {
         }),
     );
     assert!(off.to_text().contains("not sure"));
+    assert!(off.to_text().contains("Nothing in the bank relates"));
     assert!(off.buttons.is_empty());
+}
+
+#[test]
+fn a_closest_match_is_framed_as_such_and_offers_the_others() {
+    let bank = fixture_bank();
+    let answer = bank.answer("what-is-nimbus").expect("fixture answer");
+    let other = bank.answer("guardian-letter").expect("fixture answer");
+    let frame = nimbus_bot::render::Frame {
+        lang: bank.resolve_language(Some("en"), None, None),
+        visibility: nimbus_bot::reply::Visibility::Ephemeral,
+        shared_by: None,
+    };
+    let reply = nimbus_bot::render::closest(&bank, answer, &[other], &frame);
+    assert_eq!(reply.content.as_deref(), Some("The closest match I have:"));
+    assert_eq!(
+        reply.embeds[0].title.as_deref(),
+        Some("What is Project Nimbus?")
+    );
+    let ids: Vec<&str> = reply.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+    assert!(ids.contains(&"show:guardian-letter:en"), "{ids:?}");
 }
 
 #[test]

@@ -1,7 +1,12 @@
-//! Search quality on the shipped bank: a dev set of real questions in English and Arabic with
-//! the expected answer ids, and off-topic questions that must get no answer.
+//! Search quality on the shipped bank: dev sets of questions in English and Arabic with the
+//! expected answer ids, and questions that must be refused.
+//!
+//! `search_fresh.toml` is the tuned part; `search_holdout.toml` is kept aside and only ever
+//! measured in aggregate (its cases and misses are never printed), so that its figures say how
+//! search does on questions nobody tuned it for.
 
-use nimbus_bot::commands::ask;
+use nimbus_bot::bank::Bank;
+use nimbus_bot::commands::{ask, AskResult, Tier};
 use serde::Deserialize;
 
 use crate::{options, responses_dir};
@@ -19,13 +24,137 @@ struct Case {
     expect: String,
 }
 
+fn dev_set(name: &str) -> DevSet {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn shipped_bank() -> Bank {
+    nimbus_bot::bank::load(&responses_dir(), &options())
+        .bank
+        .expect("shipped bank loads")
+}
+
+/// The figures issue 12 judges search by, over one dev set.
+#[derive(Debug, Default)]
+struct Figures {
+    answerable: usize,
+    refused: usize,
+    /// The right entry given as the answer or as the closest match.
+    right_given: usize,
+    /// The right entry shown at all (answer, closest match or suggestion)...
+    right_shown: usize,
+    /// ...and shown first.
+    right_first: usize,
+    /// A wrong entry given as a confident answer.
+    wrong_confident: usize,
+    /// A wrong entry given as the closest match.
+    wrong_closest: usize,
+    refused_answered: usize,
+    refused_closest: usize,
+    misses: Vec<String>,
+}
+
+impl Figures {
+    fn measure(bank: &Bank, set: &DevSet) -> Figures {
+        let mut f = Figures::default();
+        for case in &set.case {
+            let got = ask(bank, &case.q);
+            f.add(case, &got);
+        }
+        f
+    }
+
+    fn add(&mut self, case: &Case, got: &AskResult) {
+        let shown = got.shown();
+        let given = got.entry.as_deref().or(got.closest.as_deref());
+        if case.expect.is_empty() {
+            self.refused += 1;
+            match got.tier {
+                Tier::Answer => self.refused_answered += 1,
+                Tier::Closest => self.refused_closest += 1,
+                Tier::NotSure => return,
+            }
+            self.misses.push(format!(
+                "refused {:?} ({}) got {:?} {}",
+                case.q,
+                case.lang,
+                got.tier,
+                given.unwrap_or_default()
+            ));
+            return;
+        }
+        self.answerable += 1;
+        if given == Some(case.expect.as_str()) {
+            self.right_given += 1;
+        } else {
+            match got.tier {
+                Tier::Answer => self.wrong_confident += 1,
+                Tier::Closest => self.wrong_closest += 1,
+                Tier::NotSure => {}
+            }
+            self.misses.push(format!(
+                "{:?} ({}) expected {} got {:?} {:?}",
+                case.q, case.lang, case.expect, got.tier, shown
+            ));
+        }
+        if shown.contains(&case.expect.as_str()) {
+            self.right_shown += 1;
+            if shown.first() == Some(&case.expect.as_str()) {
+                self.right_first += 1;
+            }
+        }
+    }
+
+    fn pct(n: usize, of: usize) -> f64 {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    }
+
+    fn right_given_pct(&self) -> f64 {
+        Self::pct(self.right_given, self.answerable)
+    }
+
+    fn right_first_pct(&self) -> f64 {
+        Self::pct(self.right_first, self.right_shown)
+    }
+
+    fn wrong_confident_pct(&self) -> f64 {
+        Self::pct(self.wrong_confident, self.answerable)
+    }
+
+    fn line(&self, name: &str) -> String {
+        format!(
+            "{name}: right given {:.1}% ({}/{}); right first among shown {:.1}% ({}/{}); \
+             wrong confident {:.1}% ({}); wrong closest {}; refused answered {}/{}; \
+             refused given a closest match {}/{}",
+            self.right_given_pct(),
+            self.right_given,
+            self.answerable,
+            self.right_first_pct(),
+            self.right_first,
+            self.right_shown,
+            self.wrong_confident_pct(),
+            self.wrong_confident,
+            self.wrong_closest,
+            self.refused_answered,
+            self.refused,
+            self.refused_closest,
+            self.refused
+        )
+    }
+}
+
 #[test]
 fn dev_set_top1_accuracy_is_at_least_90_percent() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/search_dev.toml");
-    let text = std::fs::read_to_string(&path).expect("tests/data/search_dev.toml");
-    let dev: DevSet = toml::from_str(&text).expect("dev set parses");
-    let loaded = nimbus_bot::bank::load(&responses_dir(), &options());
-    let bank = loaded.bank.expect("shipped bank loads");
+    let dev = dev_set("search_dev.toml");
+    let bank = shipped_bank();
     let mut right = 0;
     let mut wrong_answers = Vec::new();
     let mut off_topic_answered = Vec::new();
@@ -73,4 +202,121 @@ fn dev_set_top1_accuracy_is_at_least_90_percent() {
         "top-1 accuracy {:.1}% is below 90%: {wrong_answers:#?}",
         accuracy * 100.0
     );
+}
+
+/// The tuned part: figures and every miss, so that tuning can see what it does.
+#[test]
+fn fresh_tuned_set_meets_its_figures() {
+    let fresh = Figures::measure(&shipped_bank(), &dev_set("search_fresh.toml"));
+    println!("{}", fresh.line("search_fresh (tuned)"));
+    for miss in &fresh.misses {
+        println!("  miss: {miss}");
+    }
+    assert!(fresh.answerable >= 200 && fresh.refused >= 40);
+    // Set at the level reached (issue 12 asks for 97 % given; see BENCHMARKS.md), so that a
+    // regression fails CI.
+    let line = fresh.line("search_fresh");
+    assert!(fresh.right_given >= 228, "{line}");
+    assert!(fresh.right_first_pct() >= 95.5, "{line}");
+    assert!(fresh.wrong_confident <= 2, "{line}");
+    assert!(fresh.refused_answered <= 4, "{line}");
+    assert!(fresh.refused_closest <= 5, "{line}");
+}
+
+/// The part kept aside: aggregates only, never its cases.
+#[test]
+fn holdout_set_meets_its_figures() {
+    let holdout = Figures::measure(&shipped_bank(), &dev_set("search_holdout.toml"));
+    println!("{}", holdout.line("search_holdout (kept aside)"));
+    assert!(holdout.answerable >= 100 && holdout.refused >= 20);
+    // Issue 12's targets are 80 % given, 95 % first, at most 1 % wrong and no refused case
+    // answered; these are the levels reached (BENCHMARKS.md), so that a regression fails CI.
+    let line = holdout.line("search_holdout");
+    assert!(holdout.right_given_pct() >= 70.0, "{line}");
+    assert!(holdout.right_first_pct() >= 94.0, "{line}");
+    assert!(holdout.wrong_confident_pct() <= 3.6, "{line}");
+    assert!(holdout.refused_answered <= 3, "{line}");
+    assert!(holdout.refused_closest <= 4, "{line}");
+}
+
+/// Every question quoted in issue 12, with the entries that answer it (several where the bank
+/// has more than one true answer); an empty list means the question must be refused.
+const ISSUE_12_QUESTIONS: &[(&str, &[&str])] = &[
+    (
+        "who won the nimbus contract",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "who won nimbus",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "which companies won project nimbus",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "من فاز بعقد نمبوس",
+        &["what-is-nimbus", "nimbus-award-signing"],
+    ),
+    (
+        "which companies lost the nimbus tender",
+        &["nimbus-losing-bidders"],
+    ),
+    (
+        "where r the nimbus data centers in israel",
+        &["nimbus-data-centres"],
+    ),
+    ("who are the workers google fired", &["google-firings-2024"]),
+    ("من هم العمال الذين فصلتهم غوغل", &["google-firings-2024"]),
+    (
+        "which groups organized the protest at the AWS summit",
+        &["aws-summit-2022-groups"],
+    ),
+    (
+        "does the israeli army use microsoft azure for unit 8200 surveillance",
+        &[],
+    ),
+    (
+        "did workers speak out",
+        &[
+            "guardian-letter-2021",
+            "letter-support-growth",
+            "nbc-oped-2021",
+        ],
+    ),
+    ("were workers arrested", &["google-sit-ins-2024"]),
+    ("face recognition stuff", &["andy-jassy", "nimbus-ai-tools"]),
+    (
+        "what does google say nimbus is used for",
+        &["google-position"],
+    ),
+    ("وين مراكز البيانات تبع نمبوس", &["nimbus-data-centres"]),
+    ("شو طلع بتسريب العقد", &["nimbus-2025-leak"]),
+    ("هل تقدر قوقل توقف الخدمة", &["nimbus-boycott-clause"]),
+    ("wat is projct nimbus?", &["what-is-nimbus"]),
+];
+
+/// Issue 12's "Done when": each of its questions gets a right entry (as the answer or the
+/// closest match) or "not sure" with a right entry among the suggestions, never a wrong entry;
+/// the one that must be refused gets "not sure".
+#[test]
+fn every_question_quoted_in_issue_12_gets_a_right_entry_or_not_sure_with_it() {
+    let bank = shipped_bank();
+    let mut failures = Vec::new();
+    for &(question, right) in ISSUE_12_QUESTIONS {
+        for id in right {
+            assert!(bank.answer(id).is_some(), "{id} is not in the bank");
+        }
+        let got = ask(&bank, question);
+        let given = got.entry.as_deref().or(got.closest.as_deref());
+        let ok = match (right.is_empty(), got.tier) {
+            (true, tier) => tier == Tier::NotSure,
+            (false, Tier::Answer | Tier::Closest) => given.is_some_and(|g| right.contains(&g)),
+            (false, Tier::NotSure) => got.suggestions.iter().any(|s| right.contains(&s.as_str())),
+        };
+        if !ok {
+            failures.push(format!("{question:?}: {:?} {:?}", got.tier, got.shown()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
