@@ -56,6 +56,9 @@ enum Cmd {
     Run,
     /// Register the slash commands with Discord now, even if they have not changed.
     Register,
+    /// Answer interactions over HTTP (Discord's Interactions Endpoint URL) on `[http] listen`,
+    /// instead of the gateway; the public key from [http] public_key or DISCORD_PUBLIC_KEY.
+    Serve,
 }
 
 /// Options shared by the commands that query the bank.
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),
+        Cmd::Serve => serve::serve(&config).map(|()| 0),
     }
 }
 

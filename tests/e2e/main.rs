@@ -4,7 +4,9 @@
 //! against Discord's OpenAPI spec.
 
 mod editing;
+mod http;
 mod reliability;
+mod replicas;
 mod spec;
 mod standin;
 
