@@ -157,8 +157,14 @@ fn start_server(dir: &Path, key: &SigningKey) -> (Child, String) {
             Some(Ok(line)) => line,
             _ => panic!("nimbus-bot serve ended before listening"),
         };
-        if let Some(rest) = line.split("address=").nth(1) {
-            break rest.split_whitespace().next().expect("address").to_owned();
+        if let Some(rest) = line.split("address").nth(1) {
+            // Past any colour codes: from the first digit to the end of the port.
+            let rest: String = rest
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
+            break rest;
         }
         assert!(Instant::now() < deadline, "serve did not start");
     };

@@ -111,6 +111,7 @@ pub fn endpoint_url(err_path: &Path) -> String {
         let log = std::fs::read_to_string(err_path).unwrap_or_default();
         if let Some(line) = log
             .lines()
+            .map(strip_colours)
             .find(|l| l.contains("listening for interactions"))
         {
             let address = line
@@ -126,6 +127,24 @@ pub fn endpoint_url(err_path: &Path) -> String {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `line` without ANSI colour sequences (`ESC [ … m`).
+fn strip_colours(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A folder with the fixture bank, a token file and a `config.toml` for `serve` on a port the

@@ -142,10 +142,13 @@ async fn two_replicas_share_one_cooldown_through_redis() {
 
     // Share buttons of three answers, from /ask at replica A.
     let mut shares = Vec::new();
-    for (i, question) in ["what is project nimbus", "who is the CEO of Google"]
-        .iter()
-        .chain(["ما هو مشروع نمبوس"].iter())
-        .enumerate()
+    for (i, question) in [
+        "what is project nimbus",
+        "shareholder vote 2022",
+        "aws summit protest",
+    ]
+    .iter()
+    .enumerate()
     {
         let ask = interaction(
             10 + i as u64,
@@ -214,7 +217,7 @@ async fn two_replicas_share_one_cooldown_through_redis() {
 
     // Redis back (empty): after the reconnect pause, shared again.
     redis.restart();
-    let share = shares.last().expect("a share").clone();
+    let share = shares[2].clone();
     let started = Instant::now();
     let mut n = 40;
     loop {
