@@ -425,7 +425,6 @@ fn background(
 ) -> Option<WatchGuard> {
     let live = Arc::clone(&shared.live);
     let observe_tx = observe;
-    #[allow(clippy::let_and_return)] // reason: named for what it is
     let watch = if config.discord.watch_bank {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
         let shared = Arc::clone(shared);
@@ -452,7 +451,7 @@ fn background(
 
     // Proposals that nobody decided on expire; their messages and proposers are told.
     {
-        let shared = Arc::clone(&shared);
+        let shared = Arc::clone(shared);
         let http = Arc::clone(http);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));

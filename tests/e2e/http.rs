@@ -173,6 +173,9 @@ pub fn serve_setup(
     (dir, config, token_file)
 }
 
+/// A request to refuse: what it is, its signature and timestamp headers, its body.
+type Case = (&'static str, Option<String>, Option<String>, Vec<u8>);
+
 /// Every request Discord did not sign, or signed too long ago or for another body, gets 401;
 /// a body over the cap gets 413, whether its length is declared or not; nothing of it makes
 /// the server panic or stop, and PING gets exactly PONG, as the spec describes it.
@@ -195,7 +198,7 @@ async fn serve_refuses_what_discord_did_not_sign() {
     let old = (now - 301).to_string();
     let ahead = (now + 301).to_string();
     let altered = br#"{"type":1,"id":"1","application_id":"2","token":"u","version":1}"#.to_vec();
-    let cases: Vec<(&str, Option<String>, Option<String>, Vec<u8>)> = vec![
+    let cases: Vec<Case> = vec![
         ("no signature", None, Some(ts.clone()), ping.clone()),
         ("no timestamp", Some(good.clone()), None, ping.clone()),
         ("neither header", None, None, ping.clone()),
