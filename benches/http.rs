@@ -157,20 +157,33 @@ fn start_server(dir: &Path, key: &SigningKey) -> (Child, String) {
             Some(Ok(line)) => line,
             _ => panic!("nimbus-bot serve ended before listening"),
         };
-        if let Some(rest) = line.split("address").nth(1) {
-            // Past any colour codes: from the first digit to the end of the port.
-            let rest: String = rest
-                .chars()
-                .skip_while(|c| !c.is_ascii_digit())
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                .collect();
-            break rest;
+        let line = strip_colours(&line);
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_owned();
         }
         assert!(Instant::now() < deadline, "serve did not start");
     };
     // Keep draining its log so that it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, address)
+}
+
+/// `line` without ANSI colour sequences (`ESC [ … m`).
+fn strip_colours(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn copy_dir(from: &Path, to: &Path) {
