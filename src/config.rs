@@ -34,6 +34,11 @@ pub struct Config {
     pub gaps: crate::gaps::GapSettings,
     /// Running the bot: the health and metrics listener, the log format.
     pub ops: OpsConfig,
+    /// Where share cooldowns and per-person limits live when several replicas serve one bot:
+    /// a Redis or Valkey URL (`redis://host:port`). Unset: this process's memory.
+    pub state_url: Option<String>,
+    /// The HTTP interactions endpoint (`nimbus-bot serve`).
+    pub http: HttpConfig,
     /// The file these settings came from, when there was one (for `path:line:col` messages).
     #[serde(skip)]
     pub file: Option<ConfigFile>,
@@ -159,6 +164,29 @@ pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
     })
 }
 
+/// The HTTP interactions endpoint (`nimbus-bot serve`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address and port to listen on (`127.0.0.1:8080`; a reverse proxy terminates TLS).
+    pub listen: String,
+    /// The application's public key, 64 hex digits (not a secret); `DISCORD_PUBLIC_KEY`
+    /// overrides it.
+    pub public_key: Option<String>,
+    /// The largest request body read, in kilobytes; a larger one is refused with 413.
+    pub max_body_kb: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8080".to_owned(),
+            public_key: None,
+            max_body_kb: 64,
+        }
+    }
+}
+
 /// How the Discord bot behaves.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -214,6 +242,8 @@ impl Default for Config {
             editing: EditingConfig::default(),
             gaps: crate::gaps::GapSettings::default(),
             ops: OpsConfig::default(),
+            state_url: None,
+            http: HttpConfig::default(),
             file: None,
         }
     }

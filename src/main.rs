@@ -81,6 +81,9 @@ enum Cmd {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
+    /// Answer interactions over HTTP (Discord's Interactions Endpoint URL) on `[http] listen`,
+    /// instead of the gateway; the public key from [http] public_key or DISCORD_PUBLIC_KEY.
+    Serve,
 }
 
 /// Options shared by the commands that query the bank.
@@ -131,7 +134,7 @@ fn run(cli: Cli) -> Result<u8, Exit> {
     if let Some(format) = cli.log_format {
         config.ops.log_format = Some(format);
     }
-    if matches!(cli.command, Cmd::Run | Cmd::Register) {
+    if matches!(cli.command, Cmd::Run | Cmd::Register | Cmd::Serve) {
         nimbus_bot::logging::init(config.ops.log_format.unwrap_or_default());
     }
     match cli.command {
@@ -152,6 +155,7 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),
+        Cmd::Serve => serve::serve(&config).map(|()| 0),
         Cmd::Healthcheck { .. } => Ok(0),
     }
 }

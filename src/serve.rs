@@ -1,4 +1,4 @@
-//! `run` and `register`: the thin bridge from the command line to the Discord adapter.
+//! `run`, `serve` and `register`: the thin bridge from the command line to the Discord adapter.
 
 use nimbus_bot::config::Config;
 
@@ -7,6 +7,11 @@ use crate::Exit;
 /// Runs the bot until Ctrl-C or SIGTERM.
 pub fn run(config: &Config) -> Result<(), Exit> {
     nimbus_bot::discord::run(config).map_err(to_exit)
+}
+
+/// Answers interactions over HTTP until Ctrl-C or SIGTERM.
+pub fn serve(config: &Config) -> Result<(), Exit> {
+    nimbus_bot::discord::serve(config).map_err(to_exit)
 }
 
 /// Registers the slash commands now.

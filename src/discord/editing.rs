@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
-    Builder, ChannelId, CommandInteraction, ComponentInteraction, Context,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, InteractionId,
-    MessageId, ModalInteraction,
+    Builder, ChannelId, CommandInteraction, ComponentInteraction, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, MessageId, ModalInteraction,
 };
 
 use super::convert::{self, OptionValue};
+use super::exchange::Exchange;
 use super::handler::Shared;
 use super::retry;
 use crate::config::EditingConfig;
@@ -111,38 +111,14 @@ impl Editing {
     }
 }
 
-/// An interaction to answer: its id and token, and when it arrived (Discord's 3-second window
-/// runs from then).
-#[derive(Clone, Copy)]
-struct To<'a> {
-    id: InteractionId,
-    token: &'a str,
-    received: Instant,
+/// Sends the first response (see [`Exchange::respond`]).
+async fn respond(ex: &Exchange, response: CreateInteractionResponse) {
+    ex.respond("answer a bank edit", response).await;
 }
 
-/// Sends the first response, retried while the window allows (see [`retry::deliver`]).
-async fn respond(ctx: &Context, to: To<'_>, response: CreateInteractionResponse) {
-    let deadline = retry::interaction_deadline(to.received);
-    let sent = retry::deliver("answer a bank edit", deadline, || {
-        response.clone().execute(&ctx.http, (to.id, to.token))
-    })
-    .await;
-    if let Err(failed) = sent {
-        tracing::warn!(target: "nimbus::edit", %failed, "cannot answer an interaction");
-    }
-}
-
-async fn edit_original(ctx: &Context, to: To<'_>, reply: &Reply) {
-    let edit = convert::edit_message(reply);
-    let sent = retry::deliver(
-        "finish a bank edit answer",
-        retry::followup_deadline(),
-        || edit.clone().execute(&ctx.http, to.token),
-    )
-    .await;
-    if let Err(failed) = sent {
-        tracing::warn!(target: "nimbus::edit", %failed, "cannot finish a deferred answer");
-    }
+async fn edit_original(ex: &Exchange, reply: &Reply) {
+    ex.edit_original("finish a bank edit answer", convert::edit_message(reply))
+        .await;
 }
 
 /// Posts to a channel (moderator log, review channel), retried for a while; the message id
@@ -182,7 +158,7 @@ enum Shown {
 
 /// Answers with what `work` produces: at once when it is quick, else after a deferral (so the
 /// 3-second deadline can never pass), editing the deferred answer when it is ready.
-async fn answer(ctx: &Context, to: To<'_>, shown: Shown, work: impl Future<Output = Reply>) {
+async fn answer(ex: &Exchange, shown: Shown, work: impl Future<Output = Reply>) {
     tokio::pin!(work);
     tokio::select! {
         reply = &mut work => {
@@ -194,7 +170,7 @@ async fn answer(ctx: &Context, to: To<'_>, shown: Shown, work: impl Future<Outpu
                 Shown::Private => CreateInteractionResponse::Message(message),
                 Shown::Update => CreateInteractionResponse::UpdateMessage(message),
             };
-            respond(ctx, to, response).await;
+            respond(ex, response).await;
         }
         () = tokio::time::sleep(DEFER_AFTER) => {
             let deferral = match shown {
@@ -205,9 +181,9 @@ async fn answer(ctx: &Context, to: To<'_>, shown: Shown, work: impl Future<Outpu
                 ),
                 Shown::Update => CreateInteractionResponse::Acknowledge,
             };
-            respond(ctx, to, deferral).await;
+            respond(ex, deferral).await;
             let reply = work.await;
-            edit_original(ctx, to, &reply).await;
+            edit_original(ex, &reply).await;
         }
     }
 }
@@ -266,17 +242,12 @@ fn modal_response(pending: &Pending, draft: &str) -> Option<CreateInteractionRes
 /// `/bank edit|new|archive|remove|history|revert` from someone whose standing allows editing.
 pub async fn command(
     shared: &Arc<Shared>,
-    ctx: &Context,
+    ex: &Exchange,
     command: &CommandInteraction,
     subcommand: &str,
     options: &[(String, OptionValue)],
 ) {
     let editing = &shared.editing;
-    let to = To {
-        id: command.id,
-        token: &command.token,
-        received: Instant::now(),
-    };
     let who = person(&command.user);
     let text = |name: &str| convert::option_text(options, name);
     let bank = shared.live.bank();
@@ -299,14 +270,14 @@ pub async fn command(
                 Some(Ok(pending)) => {
                     let id = lock(&editing.drafts).insert(Instant::now(), who, pending.clone());
                     match modal_response(&pending, &id) {
-                        Some(modal) => respond(ctx, to, modal).await,
-                        None => respond_reply(ctx, to, &failed()).await,
+                        Some(modal) => respond(ex, modal).await,
+                        None => respond_reply(ex, &failed()).await,
                     }
                 }
                 Some(Err(error)) => {
-                    respond_reply(ctx, to, &edit_reply::notice(&error.to_string())).await
+                    respond_reply(ex, &edit_reply::notice(&error.to_string())).await
                 }
-                None => respond_reply(ctx, to, &failed()).await,
+                None => respond_reply(ex, &failed()).await,
             }
         }
         "remove" | "revert" | "archive" => {
@@ -323,7 +294,7 @@ pub async fn command(
                     .map(|(_, a)| a.clone())
             });
             let kind = subcommand.to_owned();
-            answer(ctx, to, Shown::Private, async move {
+            answer(ex, Shown::Private, async move {
                 let editor = Arc::clone(&shared.editing.editor);
                 let opened = match kind.as_str() {
                     "remove" => blocking(move || editor.remove(&bank, &entry)).await,
@@ -349,7 +320,7 @@ pub async fn command(
         "history" => {
             let editor = Arc::clone(&editing.editor);
             let entry = text("entry").unwrap_or_default();
-            answer(ctx, to, Shown::Private, async move {
+            answer(ex, Shown::Private, async move {
                 let describe = editor.history().describe();
                 let id = entry.clone();
                 match blocking(move || editor.changes(&id, 15)).await {
@@ -360,14 +331,13 @@ pub async fn command(
             })
             .await;
         }
-        _ => respond_reply(ctx, to, &failed()).await,
+        _ => respond_reply(ex, &failed()).await,
     }
 }
 
-async fn respond_reply(ctx: &Context, to: To<'_>, reply: &Reply) {
+async fn respond_reply(ex: &Exchange, reply: &Reply) {
     respond(
-        ctx,
-        to,
+        ex,
         CreateInteractionResponse::Message(convert::response_message(reply)),
     )
     .await;
@@ -445,26 +415,20 @@ async fn download(file: &serenity::all::Attachment, max: usize) -> Result<Vec<u8
 /// A modal submit: what was typed goes into the draft, and the answer is its preview.
 pub async fn modal(
     shared: &Arc<Shared>,
-    ctx: &Context,
+    ex: &Exchange,
     modal: &ModalInteraction,
     standing: Standing,
 ) {
-    let to = To {
-        id: modal.id,
-        token: &modal.token,
-        received: Instant::now(),
-    };
     let Some(EditButton::Form(draft)) = EditButton::parse(&modal.data.custom_id) else {
         respond_reply(
-            ctx,
-            to,
+            ex,
             &edit_reply::notice("This form is not one the bot knows."),
         )
         .await;
         return;
     };
     if standing == Standing::Member {
-        respond_reply(ctx, to, &not_allowed()).await;
+        respond_reply(ex, &not_allowed()).await;
         return;
     }
     // Both shapes (action rows, label components) are read from the components as JSON.
@@ -481,7 +445,7 @@ pub async fn modal(
         })
     };
     let shared = Arc::clone(shared);
-    answer(ctx, to, Shown::Private, async move {
+    answer(ex, Shown::Private, async move {
         match pending {
             Ok(pending) => preview_reply(&shared, pending, &draft, true).await,
             Err(Unavailable::Gone) => {
@@ -513,17 +477,12 @@ fn not_allowed() -> Reply {
 /// A button of the editor. Returns `false` when the id is not one (the handler tries its own).
 pub async fn button(
     shared: &Arc<Shared>,
-    ctx: &Context,
+    ex: &Exchange,
     component: &ComponentInteraction,
     standing: Standing,
 ) -> bool {
     let Some(button) = EditButton::parse(&component.data.custom_id) else {
         return false;
-    };
-    let to = To {
-        id: component.id,
-        token: &component.token,
-        received: Instant::now(),
     };
     let who = person(&component.user);
     let minutes = shared.editing.config.draft_minutes;
@@ -534,11 +493,11 @@ pub async fn button(
         _ => standing != Standing::Member,
     };
     if !allowed {
-        respond_reply(ctx, to, &not_allowed()).await;
+        respond_reply(ex, &not_allowed()).await;
         return true;
     }
     match button {
-        EditButton::Form(_) => respond_reply(ctx, to, &failed()).await,
+        EditButton::Form(_) => respond_reply(ex, &failed()).await,
         EditButton::Again(draft) | EditButton::Current(draft) => {
             let current = matches!(button_kind(&component.data.custom_id), Some("current"));
             let pending = lock(&shared.editing.drafts)
@@ -558,11 +517,11 @@ pub async fn button(
                             Ok(fresh)
                         }
                         Some(Err(error)) => {
-                            respond_reply(ctx, to, &edit_reply::notice(&error.to_string())).await;
+                            respond_reply(ex, &edit_reply::notice(&error.to_string())).await;
                             return true;
                         }
                         None => {
-                            respond_reply(ctx, to, &failed()).await;
+                            respond_reply(ex, &failed()).await;
                             return true;
                         }
                     }
@@ -570,16 +529,15 @@ pub async fn button(
                 (other, _) => other,
             };
             match pending.map(|p| modal_response(&p, &draft)) {
-                Ok(Some(modal)) => respond(ctx, to, modal).await,
+                Ok(Some(modal)) => respond(ex, modal).await,
                 Ok(None) => {
                     respond_reply(
-                        ctx,
-                        to,
+                        ex,
                         &edit_reply::notice("This change has no form to reopen."),
                     )
                     .await
                 }
-                Err(what) => respond_reply(ctx, to, &gone(what, minutes)).await,
+                Err(what) => respond_reply(ex, &gone(what, minutes)).await,
             }
         }
         EditButton::Cancel(draft) => {
@@ -588,8 +546,7 @@ pub async fn button(
                 Err(what) => gone(what, minutes),
             };
             respond(
-                ctx,
-                to,
+                ex,
                 CreateInteractionResponse::UpdateMessage(convert::update_message(&reply)),
             )
             .await;
@@ -601,14 +558,14 @@ pub async fn button(
             let pending = match pending {
                 Ok(pending) => pending,
                 Err(what) => {
-                    respond_reply(ctx, to, &gone(what, minutes)).await;
+                    respond_reply(ex, &gone(what, minutes)).await;
                     return true;
                 }
             };
             let review = standing == Standing::Editor || shared.editing.config.require_review;
             let shared2 = Arc::clone(shared);
-            let http = Arc::clone(&ctx.http);
-            answer(ctx, to, Shown::Private, async move {
+            let http = Arc::clone(ex.http());
+            answer(ex, Shown::Private, async move {
                 if review {
                     propose(&shared2, &http, who, draft, pending).await
                 } else {
@@ -637,8 +594,7 @@ pub async fn button(
                 Ok(p) => p,
                 Err(Unavailable::NotYours) if decision == Decision::Approve => {
                     respond_reply(
-                        ctx,
-                        to,
+                        ex,
                         &edit_reply::notice(
                             "You proposed this change: another moderator must approve it.",
                         ),
@@ -647,13 +603,12 @@ pub async fn button(
                     return true;
                 }
                 Err(Unavailable::NotYours) => {
-                    respond_reply(ctx, to, &not_allowed()).await;
+                    respond_reply(ex, &not_allowed()).await;
                     return true;
                 }
                 Err(Unavailable::Gone) => {
                     respond_reply(
-                        ctx,
-                        to,
+                        ex,
                         &edit_reply::notice("This proposal was already decided, or it expired."),
                     )
                     .await;
@@ -661,8 +616,8 @@ pub async fn button(
                 }
             };
             let shared2 = Arc::clone(shared);
-            let http = Arc::clone(&ctx.http);
-            answer(ctx, to, Shown::Update, async move {
+            let http = Arc::clone(ex.http());
+            answer(ex, Shown::Update, async move {
                 decide(&shared2, &http, &who, proposal, decision).await
             })
             .await;

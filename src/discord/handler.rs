@@ -6,25 +6,26 @@
 //! first. Logs name commands and outcomes, never users or their text unless the config says so.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, Http, Interaction,
-    Member, ModalInteraction, Permissions, Ready,
+    InteractionId, Member, ModalInteraction, Permissions, Ready,
 };
 use serenity::async_trait;
 use tokio::sync::mpsc;
 
 use super::convert::{self, Origin};
 use super::editing::{self, Editing, Standing};
+use super::exchange::Exchange;
 use super::register::{self, Scope};
 use super::retry;
 use crate::bank::{Bank, Strings};
 use crate::commands::{self, Action, Command};
 use crate::config::Config;
-use crate::cooldown::{Decision, ShareLimiter};
+use crate::cooldown::{Decision, Limiter, Limits};
 use crate::gaps::{self, GapLog};
 use crate::reload::{LiveBank, Outcome, Status};
 use crate::reply::{Reply, Visibility};
@@ -40,7 +41,7 @@ pub struct Shared {
     pub config: Config,
     /// Editing the bank from Discord: the editor, drafts and proposals.
     pub editing: Editing,
-    limiter: Mutex<ShareLimiter>,
+    limiter: Limiter,
     /// Questions the bot could not answer confidently (text, count and days only).
     pub gaps: Arc<GapLog>,
     /// The command set this process registered last.
@@ -53,25 +54,23 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Shared state for one running bot, with a health report of its own.
+    /// Shared state for one running bot, with the share limits in this process's memory and a
+    /// health report of its own.
     pub fn new(live: Arc<LiveBank>, config: Config) -> Self {
         let health = crate::ops::Health::new(crate::ops::Mode::Gateway);
         health.bank_loaded(Arc::clone(&live));
-        Shared::with_health(live, config, health)
+        let limiter = Limiter::memory(limits(&config));
+        Shared::with_parts(live, config, limiter, health)
     }
 
-    /// Shared state for one running bot, reporting to `health` (which the listener reads).
-    pub fn with_health(
+    /// Shared state whose share limits live in `limiter` (memory or a shared store), reporting
+    /// to `health` (which the listener reads).
+    pub fn with_parts(
         live: Arc<LiveBank>,
         config: Config,
+        limiter: Limiter,
         health: Arc<crate::ops::Health>,
     ) -> Self {
-        let d = &config.discord;
-        let limiter = ShareLimiter::new(
-            Duration::from_secs(d.share_cooldown_secs),
-            d.user_public_posts,
-            Duration::from_secs(d.user_public_window_secs),
-        );
         let (gaps, warning) = GapLog::open(config.state().gap_log(), config.gaps.clone());
         if let Some(warning) = warning {
             tracing::warn!(target: "nimbus::gaps", %warning, "gap log");
@@ -81,19 +80,15 @@ impl Shared {
             editing: Editing::new(&config),
             live,
             config,
-            limiter: Mutex::new(limiter),
+            limiter,
             registered: register::Memory::default(),
             registering: tokio::sync::Mutex::new(()),
             health,
         }
     }
 
-    fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
-        let mut limiter = self
-            .limiter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        limiter.check(Instant::now(), channel, user, key)
+    async fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
+        self.limiter.check(channel, user, key).await.0
     }
 
     /// Registers the current command set unless it is unchanged since the last registration;
@@ -143,6 +138,16 @@ impl Shared {
         if let Err(failed) = posted {
             tracing::warn!(target: "nimbus::discord", %failed, "cannot post to the moderator log channel");
         }
+    }
+}
+
+/// The share limits `config.toml` sets.
+pub fn limits(config: &Config) -> Limits {
+    let d = &config.discord;
+    Limits {
+        cooldown: Duration::from_secs(d.share_cooldown_secs),
+        posts_per_window: d.user_public_posts,
+        window: Duration::from_secs(d.user_public_window_secs),
     }
 }
 
@@ -216,13 +221,21 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        match interaction {
-            Interaction::Command(command) => self.on_command(&ctx, &command).await,
-            Interaction::Autocomplete(command) => self.on_autocomplete(&ctx, &command).await,
-            Interaction::Component(component) => self.on_component(&ctx, &component).await,
-            Interaction::Modal(modal) => self.on_modal(&ctx, &modal).await,
-            _ => {}
-        }
+        let Some((id, token)) = id_and_token(&interaction) else {
+            return;
+        };
+        let exchange = Exchange::rest(Arc::clone(&ctx.http), id, &token);
+        self.handle(&exchange, interaction).await;
+    }
+}
+
+/// The id and token of an interaction that gets a response (not a PING).
+pub fn id_and_token(interaction: &Interaction) -> Option<(InteractionId, String)> {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => Some((c.id, c.token.clone())),
+        Interaction::Component(c) => Some((c.id, c.token.clone())),
+        Interaction::Modal(m) => Some((m.id, m.token.clone())),
+        _ => None,
     }
 }
 
@@ -354,6 +367,18 @@ fn strings_for<'b>(
 }
 
 impl Handler {
+    /// Answers one interaction through `exchange`, whichever transport brought it: the
+    /// gateway (REST callback) or the HTTP endpoint (response body).
+    pub async fn handle(&self, exchange: &Exchange, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(command) => self.on_command(exchange, &command).await,
+            Interaction::Autocomplete(command) => self.on_autocomplete(exchange, &command).await,
+            Interaction::Component(component) => self.on_component(exchange, &component).await,
+            Interaction::Modal(modal) => self.on_modal(exchange, &modal).await,
+            _ => {}
+        }
+    }
+
     /// Who is acting, from the interaction's member: checked on every command, modal submit
     /// and button.
     fn standing(&self, in_guild: bool, member: Option<&Member>) -> Standing {
@@ -379,10 +404,10 @@ impl Handler {
         )
     }
 
-    async fn on_modal(&self, ctx: &Context, modal: &ModalInteraction) {
-        let started = Instant::now();
+    async fn on_modal(&self, ex: &Exchange, modal: &ModalInteraction) {
+        let started = ex.received();
         let standing = self.standing(modal.guild_id.is_some(), modal.member.as_ref());
-        editing::modal(&self.shared, ctx, modal, standing).await;
+        editing::modal(&self.shared, ex, modal, standing).await;
         let outcome = if standing == Standing::Member {
             "not-allowed"
         } else {
@@ -424,60 +449,34 @@ impl Handler {
         }
     }
 
-    /// Sends the response to a command, retried while Discord's 3-second window allows.
-    async fn respond_command(
-        &self,
-        ctx: &Context,
-        command: &CommandInteraction,
-        reply: &Reply,
-        received: Instant,
-    ) {
+    /// Sends a message response (a command's or a button's); over REST it is retried while
+    /// Discord's 3-second window allows.
+    async fn respond(&self, ex: &Exchange, what: &str, reply: &Reply) {
         let response = CreateInteractionResponse::Message(convert::response_message(reply));
-        let deadline = retry::interaction_deadline(received);
-        let sent = retry::deliver("answer a command", deadline, || {
-            command.create_response(&ctx.http, response.clone())
-        })
-        .await;
-        if let Err(failed) = sent {
-            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer a command");
-        }
-    }
-
-    /// Sends the response to a button press, retried while Discord's window allows.
-    async fn respond_component(
-        &self,
-        ctx: &Context,
-        component: &ComponentInteraction,
-        reply: &Reply,
-        received: Instant,
-    ) {
-        let response = CreateInteractionResponse::Message(convert::response_message(reply));
-        let deadline = retry::interaction_deadline(received);
-        let sent = retry::deliver("answer a button", deadline, || {
-            component.create_response(&ctx.http, response.clone())
-        })
-        .await;
-        if let Err(failed) = sent {
-            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer a button");
-        }
+        ex.respond(what, response).await;
     }
 
     /// Applies the share limits to a public reply in a guild; anything else passes unchanged.
-    fn limit_public(&self, reply: Reply, post: Post, strings: &Strings) -> (Reply, &'static str) {
+    async fn limit_public(
+        &self,
+        reply: Reply,
+        post: Post,
+        strings: &Strings,
+    ) -> (Reply, &'static str) {
         if reply.visibility != Visibility::Public || post.guild.is_none() {
             return (reply, "ok");
         }
         let key = post.key.or_else(|| Some(content_key(&reply)));
         let keep_content = post.keep_content;
-        let (note, outcome) =
-            match self
-                .shared
-                .check_public(post.channel, post.user, key.as_deref())
-            {
-                Decision::Allow => return (reply, "ok"),
-                Decision::RecentlyShared => (&strings.recently_shared, "recently-shared"),
-                Decision::UserLimit => (&strings.share_limit, "share-limit"),
-            };
+        let (note, outcome) = match self
+            .shared
+            .check_public(post.channel, post.user, key.as_deref())
+            .await
+        {
+            Decision::Allow => return (reply, "ok"),
+            Decision::RecentlyShared => (&strings.recently_shared, "recently-shared"),
+            Decision::UserLimit => (&strings.share_limit, "share-limit"),
+        };
         if keep_content {
             (convert::private_with_note(reply, note), outcome)
         } else {
@@ -486,8 +485,8 @@ impl Handler {
         }
     }
 
-    async fn on_command(&self, ctx: &Context, command: &CommandInteraction) {
-        let started = Instant::now();
+    async fn on_command(&self, ex: &Exchange, command: &CommandInteraction) {
+        let started = ex.received();
         let name = command.data.name.as_str();
         let guild = command.guild_id.map(|g| g.get());
         let origin = Self::origin_of(guild, &command.locale);
@@ -497,7 +496,7 @@ impl Handler {
         if name == "bank" {
             return self
                 .on_bank(
-                    ctx,
+                    ex,
                     command,
                     subcommand.as_deref(),
                     &options,
@@ -513,7 +512,7 @@ impl Handler {
                 tracing::warn!(target: "nimbus::discord", %error, "cannot convert a command");
                 let strings = strings_for(&bank, None, None, origin.locale.as_deref());
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                self.respond_command(ctx, command, &reply, started).await;
+                self.respond(ex, "answer a command", &reply).await;
                 self.log(
                     "command",
                     name,
@@ -547,7 +546,7 @@ impl Handler {
                     key: None,
                     keep_content: true,
                 };
-                self.limit_public(reply, post, strings)
+                self.limit_public(reply, post, strings).await
             }
             Err(panic) => {
                 tracing::error!(target: "nimbus::discord", command = name, panic = %panic, "dispatch panicked");
@@ -557,7 +556,7 @@ impl Handler {
                 )
             }
         };
-        self.respond_command(ctx, command, &reply, started).await;
+        self.respond(ex, "answer a command", &reply).await;
         self.log(
             "command",
             name,
@@ -571,7 +570,7 @@ impl Handler {
     #[allow(clippy::too_many_arguments)] // reason: one interaction's parts, passed through once
     async fn on_bank(
         &self,
-        ctx: &Context,
+        ex: &Exchange,
         command: &CommandInteraction,
         subcommand: Option<&str>,
         options: &[(String, convert::OptionValue)],
@@ -598,7 +597,7 @@ impl Handler {
         if allowed && editing {
             editing::command(
                 &self.shared,
-                ctx,
+                ex,
                 command,
                 subcommand.unwrap_or_default(),
                 options,
@@ -609,7 +608,7 @@ impl Handler {
         }
         if !allowed {
             let reply = Reply::text(strings.not_allowed.clone(), Visibility::Ephemeral);
-            self.respond_command(ctx, command, &reply, started).await;
+            self.respond(ex, "answer a command", &reply).await;
             self.log(
                 "command",
                 &name,
@@ -626,7 +625,7 @@ impl Handler {
                     status_text(&self.shared.live.status()),
                     Visibility::Ephemeral,
                 );
-                self.respond_command(ctx, command, &reply, started).await;
+                self.respond(ex, "answer a command", &reply).await;
                 self.log("command", &name, "ok", started, command.user.id.get(), None);
             }
             Some("gaps") => {
@@ -637,7 +636,7 @@ impl Handler {
                     "The gap log is off (`[gaps] enabled = false` in config.toml).".to_owned()
                 };
                 let reply = Reply::text(text, Visibility::Ephemeral);
-                self.respond_command(ctx, command, &reply, started).await;
+                self.respond(ex, "answer /bank gaps", &reply).await;
                 self.log("command", &name, "ok", started, command.user.id.get(), None);
             }
             Some("reload") => {
@@ -645,21 +644,11 @@ impl Handler {
                 let defer = CreateInteractionResponseMessage::new()
                     .ephemeral(true)
                     .allowed_mentions(convert::no_mentions());
-                let deferred = retry::deliver(
+                ex.respond(
                     "defer /bank reload",
-                    retry::interaction_deadline(started),
-                    || {
-                        command.create_response(
-                            &ctx.http,
-                            CreateInteractionResponse::Defer(defer.clone()),
-                        )
-                    },
+                    CreateInteractionResponse::Defer(defer),
                 )
                 .await;
-                if let Err(failed) = deferred {
-                    tracing::warn!(target: "nimbus::discord", %failed, "cannot defer /bank reload");
-                    return;
-                }
                 let live = Arc::clone(&self.shared.live);
                 let outcome = match tokio::task::spawn_blocking(move || live.reload()).await {
                     Ok(outcome) => outcome,
@@ -667,13 +656,8 @@ impl Handler {
                         tracing::error!(target: "nimbus::discord", %error, "reload task failed");
                         let reply =
                             Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                        // Logged inside `deliver`; nothing more to tell anyone.
-                        let _ = retry::deliver(
-                            "finish /bank reload",
-                            retry::followup_deadline(),
-                            || command.edit_response(&ctx.http, convert::edit_message(&reply)),
-                        )
-                        .await;
+                        ex.edit_original("finish /bank reload", convert::edit_message(&reply))
+                            .await;
                         return;
                     }
                 };
@@ -708,14 +692,8 @@ impl Handler {
                     } => held_text(removed, *applies_at),
                 };
                 let reply = Reply::text(text, Visibility::Ephemeral);
-                let edited =
-                    retry::deliver("finish /bank reload", retry::followup_deadline(), || {
-                        command.edit_response(&ctx.http, convert::edit_message(&reply))
-                    })
+                ex.edit_original("finish /bank reload", convert::edit_message(&reply))
                     .await;
-                if let Err(failed) = edited {
-                    tracing::warn!(target: "nimbus::discord", %failed, "cannot finish /bank reload");
-                }
                 let label = if matches!(outcome, Outcome::Swapped { .. }) {
                     "reloaded"
                 } else {
@@ -729,7 +707,7 @@ impl Handler {
                     command.user.id.get(),
                     None,
                 );
-                self.shared.after_reload(&ctx.http, &outcome).await;
+                self.shared.after_reload(ex.http(), &outcome).await;
                 if let Some(outcomes) = &self.outcomes {
                     // Only for observers (tests); a full queue (nobody reading) drops it.
                     let _ = outcomes.try_send(outcome);
@@ -738,13 +716,13 @@ impl Handler {
             _ => {
                 tracing::warn!(target: "nimbus::discord", "unknown /bank subcommand");
                 let reply = Reply::text(strings.internal_error.clone(), Visibility::Ephemeral);
-                self.respond_command(ctx, command, &reply, started).await;
+                self.respond(ex, "answer a command", &reply).await;
             }
         }
     }
 
-    async fn on_autocomplete(&self, ctx: &Context, command: &CommandInteraction) {
-        let started = Instant::now();
+    async fn on_autocomplete(&self, ex: &Exchange, command: &CommandInteraction) {
+        let started = ex.received();
         let Some(focused) = command.data.autocomplete() else {
             return;
         };
@@ -761,12 +739,11 @@ impl Handler {
         let standing = self.standing(command.guild_id.is_some(), command.member.as_deref());
         if request.command == "bank" && standing == Standing::Member {
             // Entry ids and history are for moderators and editors only.
-            let _ = command
-                .create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new()),
-                )
-                .await;
+            ex.respond(
+                "answer autocomplete",
+                CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new()),
+            )
+            .await;
             self.log(
                 "autocomplete",
                 &command.data.name,
@@ -805,20 +782,11 @@ impl Handler {
             .fold(CreateAutocompleteResponse::new(), |r, c| {
                 r.add_string_choice(convert::truncate(&c.name, 100), &c.value)
             });
-        let sent = retry::deliver(
+        ex.respond(
             "answer autocomplete",
-            retry::interaction_deadline(started),
-            || {
-                command.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Autocomplete(response.clone()),
-                )
-            },
+            CreateInteractionResponse::Autocomplete(response),
         )
         .await;
-        if let Err(failed) = sent {
-            tracing::warn!(target: "nimbus::discord", %failed, "cannot answer autocomplete");
-        }
         self.log(
             "autocomplete",
             &command.data.name,
@@ -829,8 +797,8 @@ impl Handler {
         );
     }
 
-    async fn on_component(&self, ctx: &Context, component: &ComponentInteraction) {
-        let started = Instant::now();
+    async fn on_component(&self, ex: &Exchange, component: &ComponentInteraction) {
+        let started = ex.received();
         let guild = component.guild_id.map(|g| g.get());
         let origin = Self::origin_of(guild, &component.locale);
         let bank = self.shared.live.bank();
@@ -838,7 +806,7 @@ impl Handler {
         let custom_id = component.data.custom_id.as_str();
         if custom_id.starts_with("edit:") {
             let standing = self.standing(component.guild_id.is_some(), component.member.as_ref());
-            if editing::button(&self.shared, ctx, component, standing).await {
+            if editing::button(&self.shared, ex, component, standing).await {
                 let outcome = if standing == Standing::Member {
                     "not-allowed"
                 } else {
@@ -859,8 +827,7 @@ impl Handler {
             // An old button from a previous version of the bot, or a forged id.
             let strings = strings_for(&bank, None, None, origin.locale.as_deref());
             let reply = Reply::text(strings.not_found.clone(), Visibility::Ephemeral);
-            self.respond_component(ctx, component, &reply, started)
-                .await;
+            self.respond(ex, "answer a button", &reply).await;
             self.log(
                 "button",
                 "unknown",
@@ -898,7 +865,7 @@ impl Handler {
                     key: Some(custom_id.to_owned()),
                     keep_content: false,
                 };
-                self.limit_public(reply, post, strings)
+                self.limit_public(reply, post, strings).await
             }
             Err(panic) => {
                 tracing::error!(target: "nimbus::discord", panic = %panic, "dispatch panicked on a button");
@@ -908,8 +875,7 @@ impl Handler {
                 )
             }
         };
-        self.respond_component(ctx, component, &reply, started)
-            .await;
+        self.respond(ex, "answer a button", &reply).await;
         self.log(
             "button",
             kind,

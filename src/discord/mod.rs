@@ -6,7 +6,9 @@
 
 pub mod convert;
 pub mod editing;
+pub mod exchange;
 pub mod handler;
+pub mod http;
 pub mod register;
 pub mod retry;
 
@@ -73,6 +75,14 @@ pub enum Error {
     /// The async runtime could not be built.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// `nimbus-bot serve` cannot listen on `[http] listen`.
+    #[error("cannot listen on {address} ([http] listen in config.toml): {reason}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Talking to Discord failed.
     #[error("Discord: {0}")]
     Discord(Box<serenity::Error>),
@@ -94,7 +104,8 @@ impl Error {
             | Error::Bank { .. }
             | Error::Config(_)
             | Error::BadToken
-            | Error::Listener(_) => 2,
+            | Error::Listener(_)
+            | Error::Listen { .. } => 2,
             Error::Runtime(_) | Error::Discord(_) | Error::Registration(_) | Error::Gateway(_) => 1,
         }
     }
@@ -388,52 +399,42 @@ fn gateway_ended(result: Result<Result<(), serenity::Error>, tokio::task::JoinEr
     error
 }
 
-/// Loads the bank, connects to Discord (or to `api_base` / `gateway_url` when set) and starts
-/// answering; returns at once with a handle. Watches the bank if `watch_bank` is on.
-pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
-    start_with(
-        config,
-        token,
-        crate::ops::Health::new(crate::ops::Mode::Gateway),
+/// The handler's shared state, with share limits in memory or in the store `state_url` names.
+fn shared_state(
+    config: &Config,
+    live: &Arc<LiveBank>,
+    health: Arc<crate::ops::Health>,
+) -> Result<handler::Shared, Error> {
+    let limiter = crate::cooldown::Limiter::from_settings(
+        handler::limits(config),
+        config.state_url.as_deref(),
     )
-    .await
+    .map_err(|e| Error::Config(e.to_string()))?;
+    if limiter.is_shared() {
+        tracing::info!(target: "nimbus::state", "cooldowns are shared through state_url");
+    }
+    Ok(handler::Shared::with_parts(
+        Arc::clone(live),
+        config.clone(),
+        limiter,
+        health,
+    ))
 }
 
-/// [`start`], reporting the bank and the gateway connection to `health` (which a listener
-/// from [`crate::ops::spawn_listener`] may already be serving).
-pub async fn start_with(
+/// What runs beside the interactions in both modes: the bank watcher (its outcomes acted on
+/// and passed to `observe`) and the expiry of proposals nobody decided on.
+fn background(
     config: &Config,
-    token: &str,
-    health: Arc<crate::ops::Health>,
-) -> Result<Running, Error> {
-    let live = Arc::new(load_live(config)?);
-    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
-    health.bank_loaded(Arc::clone(&live));
-    let shared = Arc::new(handler::Shared::with_health(
-        Arc::clone(&live),
-        config.clone(),
-        Arc::clone(&health),
-    ));
-    let (observe_tx, observe_rx) = mpsc::channel(16);
-    let handler = handler::Handler {
-        shared: Arc::clone(&shared),
-        outcomes: Some(observe_tx.clone()),
-    };
-    // Interactions arrive without any gateway intent; asking for none keeps the bot out of
-    // message content and member lists entirely.
-    let client = ClientBuilder::new_with_http(http(config, token), GatewayIntents::empty())
-        .event_handler(handler)
-        .await?;
-    let mut client = client;
-    if let Some(url) = &config.discord.gateway_url {
-        *client.ws_url.lock().await = url.clone();
-    }
-    let shard_manager = Arc::clone(&client.shard_manager);
-    let http = Arc::clone(&client.http);
-
+    shared: &Arc<handler::Shared>,
+    http: &Arc<serenity::all::Http>,
+    observe: mpsc::Sender<Outcome>,
+) -> Option<WatchGuard> {
+    let live = Arc::clone(&shared.live);
+    let observe_tx = observe;
     let watch = if config.discord.watch_bank {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
-        let shared = Arc::clone(&shared);
+        let shared = Arc::clone(shared);
+        let http = Arc::clone(http);
         tokio::spawn(async move {
             while let Some(outcome) = rx.recv().await {
                 shared.after_reload(&http, &outcome).await;
@@ -456,8 +457,8 @@ pub async fn start_with(
 
     // Proposals that nobody decided on expire; their messages and proposers are told.
     {
-        let shared = Arc::clone(&shared);
-        let http = Arc::clone(&client.http);
+        let shared = Arc::clone(shared);
+        let http = Arc::clone(http);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {
@@ -478,6 +479,49 @@ pub async fn start_with(
             }
         });
     }
+    watch
+}
+
+/// Loads the bank, connects to Discord (or to `api_base` / `gateway_url` when set) and starts
+/// answering; returns at once with a handle. Watches the bank if `watch_bank` is on.
+pub async fn start(config: &Config, token: &str) -> Result<Running, Error> {
+    start_with(
+        config,
+        token,
+        crate::ops::Health::new(crate::ops::Mode::Gateway),
+    )
+    .await
+}
+
+/// [`start`], reporting the bank and the gateway connection to `health` (which a listener
+/// from [`crate::ops::spawn_listener`] may already be serving).
+pub async fn start_with(
+    config: &Config,
+    token: &str,
+    health: Arc<crate::ops::Health>,
+) -> Result<Running, Error> {
+    let live = Arc::new(load_live(config)?);
+    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
+    health.bank_loaded(Arc::clone(&live));
+    let shared = Arc::new(shared_state(config, &live, Arc::clone(&health))?);
+    let (observe_tx, observe_rx) = mpsc::channel(16);
+    let handler = handler::Handler {
+        shared: Arc::clone(&shared),
+        outcomes: Some(observe_tx.clone()),
+    };
+    // Interactions arrive without any gateway intent; asking for none keeps the bot out of
+    // message content and member lists entirely.
+    let client = ClientBuilder::new_with_http(http(config, token), GatewayIntents::empty())
+        .event_handler(handler)
+        .await?;
+    let mut client = client;
+    if let Some(url) = &config.discord.gateway_url {
+        *client.ws_url.lock().await = url.clone();
+    }
+    let shard_manager = Arc::clone(&client.shard_manager);
+    let http = Arc::clone(&client.http);
+
+    let watch = background(config, &shared, &http, observe_tx);
     let task = tokio::spawn(async move { client.start().await });
     Ok(Running {
         shard_manager,
@@ -486,6 +530,140 @@ pub async fn start_with(
         health,
         reloads: observe_rx,
         client: Some(task),
+        _watch: watch,
+    })
+}
+
+/// Runs the HTTP interactions endpoint (`nimbus-bot serve`) until Ctrl-C or SIGTERM.
+pub fn serve(config: &Config) -> Result<(), Error> {
+    init_logging();
+    let token = token_from_env()?;
+    let runtime = runtime()?;
+    let result = runtime.block_on(async {
+        // Listening before the bank loads: a health check sees "not ready", not a refusal.
+        let health = crate::ops::Health::new(crate::ops::Mode::Http);
+        let _listener = crate::ops::spawn_listener(config, Arc::clone(&health))
+            .await
+            .map_err(Error::Listener)?;
+        let serving = start_http_with(config, &token, health).await?;
+        tracing::info!(target: "nimbus::http", address = %serving.address, "listening for interactions");
+        shutdown_signal().await;
+        tracing::info!(target: "nimbus::http", "shutting down");
+        serving.shutdown().await;
+        Ok(())
+    });
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
+}
+
+/// The public key from `DISCORD_PUBLIC_KEY`, else `[http] public_key`.
+fn public_key(config: &Config) -> Result<http::Verifier, Error> {
+    let from_env = std::env::var(http::PUBLIC_KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let (key, source) = match (from_env, &config.http.public_key) {
+        (Some(key), _) => (key, http::PUBLIC_KEY_ENV.to_owned()),
+        (None, Some(key)) => (key.clone(), "[http] public_key".to_owned()),
+        (None, None) => {
+            return Err(Error::Config(format!(
+                "no public key: `nimbus-bot serve` checks that each request comes from Discord with the application's public key; set [http] public_key in config.toml or {} (Developer Portal → your app → General Information → Public Key)",
+                http::PUBLIC_KEY_ENV
+            )))
+        }
+    };
+    http::Verifier::from_hex(&key).map_err(|reason| {
+        let place = config
+            .place_of(&["http", "public_key"])
+            .filter(|_| source.starts_with('['))
+            .map(|p| format!("{}:{}:{}: ", p.path.display(), p.line, p.col))
+            .unwrap_or_default();
+        Error::Config(format!("{place}{source}: {reason}"))
+    })
+}
+
+/// A running HTTP endpoint.
+pub struct Serving {
+    /// The address it listens on (the port is the system's choice when `listen` says `:0`).
+    pub address: std::net::SocketAddr,
+    /// The bank being served.
+    pub live: Arc<LiveBank>,
+    /// Questions the bot could not answer confidently; written in the background and at
+    /// shutdown.
+    pub gaps: Arc<GapLog>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+    _watch: Option<WatchGuard>,
+}
+
+impl Serving {
+    /// Stops accepting connections and waits (at most 10 s) for the listener to close.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.server).await;
+        flush_gaps(Arc::clone(&self.gaps)).await;
+    }
+}
+
+/// Loads the bank and starts answering interactions over HTTP on `[http] listen`; returns at
+/// once. Follow-ups and moderator log posts go to Discord's REST API (or `api_base`).
+pub async fn start_http(config: &Config, token: &str) -> Result<Serving, Error> {
+    start_http_with(
+        config,
+        token,
+        crate::ops::Health::new(crate::ops::Mode::Http),
+    )
+    .await
+}
+
+/// [`start_http`], reporting the bank to `health` (which a listener from
+/// [`crate::ops::spawn_listener`] may already be serving).
+pub async fn start_http_with(
+    config: &Config,
+    token: &str,
+    health: Arc<crate::ops::Health>,
+) -> Result<Serving, Error> {
+    let verifier = public_key(config)?;
+    let live = Arc::new(load_live(config)?);
+    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
+    health.bank_loaded(Arc::clone(&live));
+    let shared = Arc::new(shared_state(config, &live, health)?);
+    let gaps = Arc::clone(&shared.gaps);
+    let rest = Arc::new(http(config, token));
+    let listen = config.http.listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| Error::Listen {
+            address: listen.clone(),
+            reason: e.to_string(),
+        })?;
+    let address = listener.local_addr().map_err(|e| Error::Listen {
+        address: listen,
+        reason: e.to_string(),
+    })?;
+    // Nobody observes reload outcomes here; a capacity of one keeps the sender cheap.
+    let (observe_tx, _) = mpsc::channel(1);
+    let watch = background(config, &shared, &rest, observe_tx);
+    let endpoint = Arc::new(http::Endpoint {
+        handler: Arc::new(handler::Handler {
+            shared,
+            outcomes: None,
+        }),
+        http: rest,
+        verifier,
+        max_body: config.http.max_body_kb.saturating_mul(1024),
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(listener, endpoint, async move {
+        let _ = stopped.await;
+    }));
+    Ok(Serving {
+        address,
+        live,
+        gaps,
+        stop: Some(stop),
+        server,
         _watch: watch,
     })
 }

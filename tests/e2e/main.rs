@@ -5,8 +5,10 @@
 
 mod editing;
 mod gaps;
+mod http;
 mod ops;
 mod reliability;
+mod replicas;
 mod spec;
 mod standin;
 

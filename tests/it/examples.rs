@@ -65,20 +65,37 @@ fn an_example_stolen_by_another_answers_alias_is_a_warning_at_the_example() {
 #[test]
 fn a_confident_answer_or_the_closest_match_with_the_right_entry_passes() {
     use nimbus_bot::commands::Tier;
-    let result = |tier: Tier, entry: Option<&str>, closest: Option<&str>, suggestions: &[&str]| {
-        AskResult {
+    let result =
+        |tier: Tier, entry: Option<&str>, closest: Option<&str>, suggestions: &[&str]| AskResult {
             tier,
             entry: entry.map(str::to_owned),
             closest: closest.map(str::to_owned),
             suggestions: suggestions.iter().map(|s| (*s).to_owned()).collect(),
-        }
-    };
-    assert!(examples::reaches("a", &result(Tier::Answer, Some("a"), None, &["b"])));
-    assert!(!examples::reaches("a", &result(Tier::Answer, Some("b"), None, &["a"])));
-    assert!(examples::reaches("a", &result(Tier::Closest, None, Some("a"), &["b"])));
-    assert!(!examples::reaches("a", &result(Tier::Closest, None, Some("b"), &["a"])));
-    assert!(!examples::reaches("a", &result(Tier::NotSure, None, None, &["a", "b"])));
-    assert!(!examples::reaches("a", &result(Tier::NotSure, None, None, &[])));
+        };
+    assert!(examples::reaches(
+        "a",
+        &result(Tier::Answer, Some("a"), None, &["b"])
+    ));
+    assert!(!examples::reaches(
+        "a",
+        &result(Tier::Answer, Some("b"), None, &["a"])
+    ));
+    assert!(examples::reaches(
+        "a",
+        &result(Tier::Closest, None, Some("a"), &["b"])
+    ));
+    assert!(!examples::reaches(
+        "a",
+        &result(Tier::Closest, None, Some("b"), &["a"])
+    ));
+    assert!(!examples::reaches(
+        "a",
+        &result(Tier::NotSure, None, None, &["a", "b"])
+    ));
+    assert!(!examples::reaches(
+        "a",
+        &result(Tier::NotSure, None, None, &[])
+    ));
 }
 
 #[test]
