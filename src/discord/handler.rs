@@ -17,16 +17,21 @@ use serenity::all::{
 use serenity::async_trait;
 use tokio::sync::mpsc;
 
+use super::cards;
 use super::convert::{self, Origin};
 use super::editing::{self, Editing, Standing};
 use super::register::{self, Scope};
 use super::retry;
 use crate::bank::{Bank, Strings};
+use crate::card::CardCache;
 use crate::commands::{self, Action, Command};
 use crate::config::Config;
 use crate::cooldown::{Decision, ShareLimiter};
 use crate::reload::{LiveBank, Outcome, Status};
 use crate::reply::{Reply, Visibility};
+
+/// Memory for drawn cards (about 150 landscape cards).
+const CARD_CACHE_BYTES: usize = 16 << 20;
 
 /// State shared by every event: the live bank, the settings and the share limiter.
 pub struct Shared {
@@ -36,6 +41,8 @@ pub struct Shared {
     pub config: Config,
     /// Editing the bank from Discord: the editor, drafts and proposals.
     pub editing: Editing,
+    /// Quote cards drawn so far, in the community's style.
+    pub cards: CardCache,
     limiter: Mutex<ShareLimiter>,
     /// The command set this process registered last.
     registered: register::Memory,
@@ -52,6 +59,7 @@ impl Shared {
         );
         Shared {
             editing: Editing::new(&config),
+            cards: CardCache::new(config.card.style(), CARD_CACHE_BYTES),
             live,
             config,
             limiter: Mutex::new(limiter),
@@ -59,7 +67,8 @@ impl Shared {
         }
     }
 
-    fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
+    /// Applies the share limits to a would-be public post (and records it when allowed).
+    pub fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
         let mut limiter = self
             .limiter
             .lock()
@@ -501,7 +510,19 @@ impl Handler {
                 )
             }
         };
-        self.respond_command(ctx, command, &reply, started).await;
+        let wants_card = name == "quote" && convert::boolean(&options, "card") == Some(true);
+        if wants_card && outcome != "internal-error" {
+            let to = cards::To {
+                id: command.id,
+                token: &command.token,
+                received: started,
+            };
+            let visibility = reply.visibility;
+            let work = cards::attach(&self.shared, Arc::clone(&bank), reply);
+            cards::answer(ctx, to, visibility, work).await;
+        } else {
+            self.respond_command(ctx, command, &reply, started).await;
+        }
         self.log(
             "command",
             name,
@@ -799,6 +820,26 @@ impl Handler {
         let (kind, lang) = match &action {
             Action::Share { lang, .. } => ("share", lang.clone()),
             Action::Show { lang, .. } => ("show", lang.clone()),
+            Action::Card { quote, lang } => {
+                let outcome = cards::press(
+                    &self.shared,
+                    ctx,
+                    component,
+                    quote.clone(),
+                    lang.clone(),
+                    started,
+                )
+                .await;
+                self.log(
+                    "button",
+                    "card",
+                    outcome,
+                    started,
+                    component.user.id.get(),
+                    None,
+                );
+                return;
+            }
         };
         let mut request = convert::base_request(Command::Button(action.clone()), &origin, config);
         request.lang = Some(lang);
