@@ -19,7 +19,7 @@ fn one_line(text: &str) -> Paragraph {
 }
 
 /// The glyphs shaped from the characters at `bytes` of the paragraph.
-fn glyphs_of<'p>(paragraph: &'p Paragraph, bytes: std::ops::Range<usize>) -> Vec<&'p Glyph> {
+fn glyphs_of(paragraph: &Paragraph, bytes: std::ops::Range<usize>) -> Vec<&Glyph> {
     paragraph.lines[0]
         .glyphs
         .iter()
