@@ -334,7 +334,7 @@ fn with_cards(
                 lang: lang.code.clone(),
             }
             .custom_id(),
-            label: render::fit(&label, limits::BUTTON_LABEL),
+            label: render::fit(&render::neutralize_mentions(&label), limits::BUTTON_LABEL),
             style: ButtonStyle::Secondary,
         });
     }
