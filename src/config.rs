@@ -39,6 +39,8 @@ pub struct Config {
     pub state_url: Option<String>,
     /// The HTTP interactions endpoint (`nimbus-bot serve`).
     pub http: HttpConfig,
+    /// How quote cards look.
+    pub card: CardConfig,
     /// The file these settings came from, when there was one (for `path:line:col` messages).
     #[serde(skip)]
     pub file: Option<ConfigFile>,
@@ -51,6 +53,78 @@ pub struct ConfigFile {
     pub path: PathBuf,
     /// Its text, to find where a setting is written.
     pub text: String,
+}
+
+/// How a community's quote cards look (`[card]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardConfig {
+    /// Small print at the bottom of every card, e.g. the community's name (at most
+    /// [`CardConfig::FOOTER_MAX`] characters, so it stays one line).
+    pub footer: String,
+    /// The accent colour (bar and footer) as `#RRGGBB`.
+    pub accent: String,
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        let style = crate::card::CardStyle::default();
+        CardConfig {
+            footer: style.footer,
+            accent: format!(
+                "#{:02X}{:02X}{:02X}",
+                style.accent[0], style.accent[1], style.accent[2]
+            ),
+        }
+    }
+}
+
+impl CardConfig {
+    /// Longest footer: one line on the smallest card at its footer size.
+    pub const FOOTER_MAX: usize = 48;
+
+    /// The accent as RGB, `None` unless it reads `#RRGGBB`.
+    pub fn accent_rgb(&self) -> Option<[u8; 3]> {
+        let hex = self.accent.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some([byte(0)?, byte(2)?, byte(4)?])
+    }
+
+    /// The style cards are drawn with (the default accent if the setting was not validated).
+    pub fn style(&self) -> crate::card::CardStyle {
+        let default = crate::card::CardStyle::default();
+        crate::card::CardStyle {
+            footer: self.footer.clone(),
+            accent: self.accent_rgb().unwrap_or(default.accent),
+        }
+    }
+
+    /// What is wrong with these settings, as (keys, message), if anything.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if self.accent_rgb().is_none() {
+            return Some((
+                "accent",
+                format!(
+                    "card accent `{}` is not a colour; write it as \"#RRGGBB\", e.g. \"#8E6C8A\"",
+                    self.accent
+                ),
+            ));
+        }
+        let chars = self.footer.chars().count();
+        if chars > Self::FOOTER_MAX || self.footer.contains(['\n', '\r']) {
+            return Some((
+                "footer",
+                format!(
+                    "card footer must be one line of at most {} characters (it has {chars})",
+                    Self::FOOTER_MAX
+                ),
+            ));
+        }
+        None
+    }
 }
 
 /// How moderators edit the bank from Discord (`/bank edit`, `new`, `archive`, `remove`,
@@ -244,6 +318,7 @@ impl Default for Config {
             ops: OpsConfig::default(),
             state_url: None,
             http: HttpConfig::default(),
+            card: CardConfig::default(),
             file: None,
         }
     }
@@ -407,6 +482,10 @@ impl Config {
         if let Some(Err(message)) = config.ops.listen.as_deref().map(parse_listen) {
             let offset = value_offset(text, &["ops", "listen"]).unwrap_or(0);
             return Err(at(offset, &format!("listen: {message}")));
+        }
+        if let Some((key, message)) = config.card.problem() {
+            let offset = value_offset(text, &["card", key]).unwrap_or(0);
+            return Err(at(offset, &message));
         }
         Ok(config)
     }

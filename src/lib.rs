@@ -4,6 +4,7 @@
 //! module that uses serenity. See ARCHITECTURE.md for the map.
 
 pub mod bank;
+pub mod card;
 pub mod commands;
 pub mod config;
 pub mod cooldown;

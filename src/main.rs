@@ -1,5 +1,5 @@
-//! The `nimbus-bot` command line: check the bank, ask and autocomplete offline, and run or
-//! register the Discord bot. Exit codes: 0 success, 1 the bank has errors (or the bot failed),
+//! The `nimbus-bot` command line: check the bank, ask and autocomplete offline, draw quote
+//! cards, and run or register the Discord bot. Exit codes: 0 success, 1 the bank has errors (or the bot failed),
 //! 2 bad usage, bad config, bad bank path or missing token.
 
 mod serve;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use nimbus_bot::bank::{self, Bank, LoadOptions};
+use nimbus_bot::card::CardSize;
 use nimbus_bot::commands::{self, AutocompleteRequest, Command, Request, Tier};
 use nimbus_bot::config::{Config, LogFormat};
 
@@ -66,6 +67,23 @@ enum Cmd {
         /// At most this many questions
         #[arg(long, default_value_t = 50, value_name = "N")]
         limit: usize,
+        /// The bank folder [default: `bank` in config.toml]
+        #[arg(long, value_name = "DIR")]
+        bank: Option<PathBuf>,
+    },
+    /// Draw a quote's card (a PNG image) for sharing outside Discord.
+    Card {
+        /// The quote's id (as in the bank's quote entries)
+        quote: String,
+        /// The reader's language: a code the bank declares, e.g. en or ar [default: the bank's]
+        #[arg(long)]
+        lang: Option<String>,
+        /// landscape = 1200×675 (link previews, X); square = 1080×1080 (Instagram)
+        #[arg(long, default_value = "landscape", value_parser = ["landscape", "square"])]
+        size: String,
+        /// Where to write the PNG
+        #[arg(short = 'o', long = "output", value_name = "FILE.png")]
+        output: PathBuf,
         /// The bank folder [default: `bank` in config.toml]
         #[arg(long, value_name = "DIR")]
         bank: Option<PathBuf>,
@@ -152,6 +170,17 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         Cmd::Gaps { json, limit, bank } => {
             let bank = load_bank(&config, bank.as_deref())?;
             gaps(&config, &bank, json, limit)
+        }
+        Cmd::Card {
+            quote,
+            lang,
+            size,
+            output,
+            bank,
+        } => {
+            let bank = load_bank(&config, bank.as_deref())?;
+            let lang = known_lang(&bank, lang)?;
+            card(&config, &bank, &quote, lang.as_deref(), &size, &output)
         }
         Cmd::Run => serve::run(&config).map(|()| 0),
         Cmd::Register => serve::register(&config).map(|()| 0),
@@ -400,6 +429,52 @@ fn complete(bank: &Bank, lang: Option<String>, json: bool, partial: &str) -> Res
             .collect();
         say(&lines.join("\n"))?;
     }
+    Ok(0)
+}
+
+/// Writes the card of `quote_id` to `output`. Exit 2 for an unknown quote, 1 for a quote too
+/// long to fit legibly (no file is written) or a file that cannot be written.
+fn card(
+    config: &Config,
+    bank: &Bank,
+    quote_id: &str,
+    lang: Option<&str>,
+    size: &str,
+    output: &Path,
+) -> Result<u8, Exit> {
+    let quote = bank.quote(quote_id).ok_or_else(|| Exit {
+        code: 2,
+        message: format!(
+            "{quote_id}: no quote with this id in the bank (ids are the `id` of its [[quote]] entries)"
+        ),
+    })?;
+    // clap has already refused any other size name.
+    let size = CardSize::parse(size).unwrap_or(CardSize::Landscape);
+    let lang = bank.resolve_language(lang, None, None);
+    let made =
+        nimbus_bot::card::render(bank, quote, lang, size, &config.card.style()).map_err(|e| {
+            Exit {
+                code: 1,
+                message: format!(
+                    "{quote_id}: {e} at {} ({}×{}); no card was made",
+                    size.name(),
+                    size.pixels().0,
+                    size.pixels().1
+                ),
+            }
+        })?;
+    std::fs::write(output, &made.png).map_err(|e| Exit {
+        code: 1,
+        message: format!("{}: cannot write the card: {e}", output.display()),
+    })?;
+    say(&format!(
+        "{}: {}×{} {} card of {quote_id}, {} bytes",
+        output.display(),
+        made.width,
+        made.height,
+        lang.code,
+        made.png.len()
+    ))?;
     Ok(0)
 }
 

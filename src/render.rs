@@ -373,6 +373,7 @@ fn framed(embeds: Vec<Embed>, frame: &Frame, target: Target) -> Reply {
         embeds,
         buttons,
         visibility: frame.visibility,
+        attachment: None,
     };
     hold_total(&mut reply);
     reply
@@ -659,6 +660,7 @@ pub fn not_sure(bank: &Bank, suggestions: &[&Answer], lang: &Language) -> Reply 
         }],
         buttons,
         visibility: Visibility::Ephemeral,
+        attachment: None,
     }
 }
 
@@ -683,5 +685,6 @@ pub fn help(bank: &Bank, lang: &Language) -> Reply {
         }],
         buttons: Vec::new(),
         visibility: Visibility::Ephemeral,
+        attachment: None,
     }
 }

@@ -26,6 +26,20 @@ pub struct Reply {
     pub buttons: Vec<Button>,
     /// Who sees the reply.
     pub visibility: Visibility,
+    /// A file sent with it (a quote card), if any.
+    pub attachment: Option<Attachment>,
+}
+
+/// A file attached to a reply: its name, bytes and a description (alt text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// File name shown in Discord (`quote-<id>-<lang>.png`).
+    pub file_name: String,
+    /// The file's bytes (shared: a cached card is not copied for every post).
+    #[serde(skip)]
+    pub bytes: std::sync::Arc<Vec<u8>>,
+    /// What the file shows, for people who cannot see it (Discord's alt text, ≤ 1024).
+    pub description: String,
 }
 
 /// A Discord embed, already within Discord's limits.
@@ -85,6 +99,7 @@ impl Reply {
             embeds: Vec::new(),
             buttons: Vec::new(),
             visibility,
+            attachment: None,
         }
     }
 
@@ -109,6 +124,9 @@ impl Reply {
                 block.push(footer.clone());
             }
             parts.push(block.join("\n\n"));
+        }
+        if let Some(file) = &self.attachment {
+            parts.push(format!("[{}: {}]", file.file_name, file.description));
         }
         if !self.buttons.is_empty() {
             let labels: Vec<String> = self

@@ -268,11 +268,17 @@ pub fn load_with(dir: &Path, options: &LoadOptions, overlay: &Overlay) -> Loaded
         diagnostics.push(reader.exhausted_diagnostic(dir));
     }
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    Loaded {
-        bank: if has_errors { None } else { bank },
+    let mut loaded = Loaded {
+        bank: None,
         diagnostics,
         files: infos,
-    }
+    };
+    let version = loaded.fingerprint();
+    loaded.bank = bank.filter(|_| !has_errors).map(|mut bank| {
+        bank.version = version;
+        bank
+    });
+    loaded
 }
 
 /// The diagnostic for a `.toml` file that could not be read; `None` when the reason is

@@ -223,6 +223,9 @@ pub struct Bank {
     pub events: Vec<Event>,
     /// Search index over answers.
     pub index: Index,
+    /// A hash of the files it was loaded from (paths and texts): two loads of the same files
+    /// have the same version, and caches of rendered content (cards) key on it.
+    pub version: u64,
     ids: HashMap<String, EntryRef>,
 }
 

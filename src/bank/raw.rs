@@ -202,6 +202,9 @@ pub struct Strings {
     pub nothing_related: String,
     /// Label of the share button.
     pub share: String,
+    /// Label of the button that posts a quote's card (an image); "Card" when not given.
+    #[serde(default = "default_card_label")]
+    pub card: String,
     /// "Shared by {who}" line on a shared post.
     pub shared_by: String,
     /// Footer words before the review date.
@@ -240,6 +243,10 @@ pub struct Strings {
     /// Names of languages as this language writes them, by code, for provenance labels; every
     /// language a translated quote was spoken in needs one.
     pub language_names: BTreeMap<String, String>,
+}
+
+fn default_card_label() -> String {
+    "Card".to_owned()
 }
 
 /// Spellings that search treats as one word.

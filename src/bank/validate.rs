@@ -879,6 +879,8 @@ pub(super) fn validate(
         sources,
         events,
         index,
+        // Set by the loader once it knows every file read.
+        version: 0,
         ids: id_map,
     })
 }

@@ -10,7 +10,7 @@ pub use registry::{registry, CommandSpec, OptionKind, OptionSpec, Permission};
 
 use crate::bank::{Answer, Bank, Quote};
 use crate::render::{self, limits, Frame};
-use crate::reply::{Reply, Visibility};
+use crate::reply::{Button, ButtonStyle, Reply, Visibility};
 pub use crate::search::Tier;
 use crate::text::normalize;
 
@@ -46,6 +46,8 @@ pub enum Action {
     Share { target: Target, lang: String },
     /// Show one suggested answer (from a "not sure" reply), privately.
     Show { answer: String, lang: String },
+    /// Post a quote's card (an image) publicly in the channel.
+    Card { quote: String, lang: String },
 }
 
 /// A piece of bank content a reply shows.
@@ -123,7 +125,7 @@ pub struct Choice {
 
 impl Action {
     /// The button id for this action: `share:a:<id>:<lang>`, `share:q:…`, `share:s:<id|*>:…`,
-    /// `share:t:<year|*>:…` or `show:<id>:<lang>`. At most 76 characters, as ids are at most 64.
+    /// `share:t:<year|*>:…`, `show:<id>:<lang>` or `card:<quote id>:<lang>`. At most 76 characters, as ids are at most 64.
     pub fn custom_id(&self) -> String {
         match self {
             Action::Share { target, lang } => {
@@ -136,6 +138,7 @@ impl Action {
                 format!("share:{kind}:{id}:{lang}")
             }
             Action::Show { answer, lang } => format!("show:{answer}:{lang}"),
+            Action::Card { quote, lang } => format!("card:{quote}:{lang}"),
         }
     }
 
@@ -159,6 +162,10 @@ impl Action {
             }
             ["show", id, lang] => Some(Action::Show {
                 answer: id.to_string(),
+                lang: lang.to_string(),
+            }),
+            ["card", id, lang] => Some(Action::Card {
+                quote: id.to_string(),
                 lang: lang.to_string(),
             }),
             _ => None,
@@ -244,7 +251,7 @@ pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
     match &req.command {
         Command::Ask { question } => ask_reply(bank, question, &frame),
         Command::Topic { id } => match bank.answer(id) {
-            Some(answer) => render::answer(bank, answer, &frame),
+            Some(answer) => answer_reply(bank, answer, &frame),
             // Discord lets people send free text in an autocomplete option: treat it as a question.
             None => ask_reply(bank, id, &frame),
         },
@@ -254,7 +261,7 @@ pub fn dispatch(bank: &Bank, req: &Request) -> Reply {
                 return not_found();
             }
             let quote = matches[fastrand::usize(..matches.len())];
-            render::quote(bank, quote, &frame)
+            with_cards(bank, render::quote(bank, quote, &frame), &[quote], lang)
         }
         Command::Sources { topic } => match topic {
             None => render::sources(bank, None, &frame),
@@ -332,12 +339,67 @@ fn render_ask(bank: &Bank, result: &AskResult, frame: &Frame) -> Reply {
         .filter_map(|id| bank.answer(id))
         .collect();
     if let Some(answer) = result.entry.as_deref().and_then(|id| bank.answer(id)) {
-        return render::answer(bank, answer, frame);
+        return answer_reply(bank, answer, frame);
     }
     match result.closest.as_deref().and_then(|id| bank.answer(id)) {
         Some(closest) => render::closest(bank, closest, &suggestions, frame),
         None => render::not_sure(bank, &suggestions, frame.lang),
     }
+}
+
+/// Most Card buttons under one reply: with the Share button they take two of Discord's rows.
+const MAX_CARD_BUTTONS: usize = 9;
+
+/// An answer with a Card button for each quote it shows whose card fits.
+fn answer_reply(bank: &Bank, answer: &Answer, frame: &Frame) -> Reply {
+    let quotes: Vec<&Quote> = answer.quotes.iter().map(|&i| &bank.quotes[i]).collect();
+    with_cards(
+        bank,
+        render::answer(bank, answer, frame),
+        &quotes,
+        frame.lang,
+    )
+}
+
+/// Adds a Card button per quote (as the reader sees it, once each) whose landscape card
+/// fits; a quote too long for a legible card gets no button.
+fn with_cards(
+    bank: &Bank,
+    mut reply: Reply,
+    quotes: &[&Quote],
+    lang: &crate::bank::Language,
+) -> Reply {
+    let mut shown = std::collections::HashSet::new();
+    let fitting: Vec<&Quote> = quotes
+        .iter()
+        .copied()
+        .filter(|q| shown.insert(render::quote_view(bank, q, lang).shown.id.clone()))
+        .filter(|q| crate::card::fits(bank, q, lang))
+        .take(MAX_CARD_BUTTONS)
+        .collect();
+    let numbered = fitting.len() > 1;
+    for (n, quote) in fitting.iter().enumerate() {
+        let label = if numbered {
+            format!(
+                "{} {} · {}",
+                lang.strings.card,
+                n + 1,
+                quote.speaker_in(&lang.code)
+            )
+        } else {
+            lang.strings.card.clone()
+        };
+        reply.buttons.push(Button {
+            custom_id: Action::Card {
+                quote: quote.id.clone(),
+                lang: lang.code.clone(),
+            }
+            .custom_id(),
+            label: render::fit(&render::neutralize_mentions(&label), limits::BUTTON_LABEL),
+            style: ButtonStyle::Secondary,
+        });
+    }
+    reply
 }
 
 /// An answer by id, or the one a free-text topic asks for.
@@ -350,7 +412,7 @@ fn find_answer<'b>(bank: &'b Bank, topic: &str) -> Option<&'b Answer> {
 
 fn button(bank: &Bank, action: &Action, req: &Request) -> Reply {
     let (lang_code, visibility) = match action {
-        Action::Share { lang, .. } => (lang, Visibility::Public),
+        Action::Share { lang, .. } | Action::Card { lang, .. } => (lang, Visibility::Public),
         Action::Show { lang, .. } => (lang, Visibility::Ephemeral),
     };
     let lang = bank.resolve_language(Some(lang_code), None, None);
@@ -362,9 +424,12 @@ fn button(bank: &Bank, action: &Action, req: &Request) -> Reply {
     let not_found = || render::notice(&lang.strings.not_found);
     match action {
         Action::Show { answer, .. } => match bank.answer(answer) {
-            Some(a) => render::answer(bank, a, &frame),
+            Some(a) => answer_reply(bank, a, &frame),
             None => not_found(),
         },
+        // The adapter draws cards (off the async threads, after the share limits); reaching
+        // here means a card was asked for where none can be posted.
+        Action::Card { .. } => not_found(),
         Action::Share { target, .. } => match target {
             Target::Answer(id) => bank
                 .answer(id)
@@ -569,4 +634,42 @@ fn entry_choices(
     // Stable: within each group the bank's order stays.
     matches.sort_by_key(|(later, _)| *later);
     matches.into_iter().take(max).map(|(_, c)| c).collect()
+}
+
+/// The public post of a quote's card: who shared it, a link to the source (angle brackets:
+/// no preview competes with the card), and the card with its alt text. A quote that has no
+/// card (gone from the bank, or too long) gets a private notice instead.
+pub fn card_post(
+    bank: &Bank,
+    quote_id: &str,
+    lang: &crate::bank::Language,
+    card: Result<std::sync::Arc<crate::card::Card>, crate::card::CardError>,
+    shared_by: Option<&str>,
+) -> Reply {
+    let not_found = || render::notice(&lang.strings.not_found);
+    let (Some(quote), Ok(card)) = (bank.quote(quote_id), card) else {
+        return not_found();
+    };
+    let view = render::quote_view(bank, quote, lang);
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(who) = shared_by {
+        lines.push(lang.strings.shared_by.replace("{who}", who));
+    }
+    if let Some(url) = view.url {
+        lines.push(format!("<{url}>"));
+    }
+    // The shared-by mention is the bot's own text (it never pings: mentions are off), and
+    // the address is a validated bank URL.
+    let content = (!lines.is_empty()).then(|| render::fit(&lines.join("\n"), limits::CONTENT));
+    Reply {
+        content,
+        embeds: Vec::new(),
+        buttons: Vec::new(),
+        visibility: Visibility::Public,
+        attachment: Some(crate::reply::Attachment {
+            file_name: card.file_name.clone(),
+            bytes: std::sync::Arc::new(card.png.clone()),
+            description: card.alt.clone(),
+        }),
+    }
 }

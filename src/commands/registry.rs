@@ -140,6 +140,12 @@ pub fn registry(languages: &[(String, String)]) -> Vec<CommandSpec> {
             options: common(vec![
                 text("about", "What the quote is about", true, false),
                 text("speaker", "Who said it", true, false),
+                OptionSpec {
+                    name: "card",
+                    description: "Also attach the quote as an image card to share (PNG)",
+                    kind: OptionKind::Boolean,
+                    required: false,
+                },
             ]),
             subcommands: vec![],
             permission: Permission::Everyone,

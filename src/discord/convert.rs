@@ -117,7 +117,8 @@ fn integer(options: &[(String, OptionValue)], name: &str) -> Option<i64> {
     })
 }
 
-fn boolean(options: &[(String, OptionValue)], name: &str) -> Option<bool> {
+/// The boolean option named `name`, if given.
+pub fn boolean(options: &[(String, OptionValue)], name: &str) -> Option<bool> {
     options.iter().find_map(|(n, v)| match v {
         OptionValue::Boolean(b) if n == name => Some(*b),
         _ => None,
@@ -259,7 +260,20 @@ pub fn button_rows(reply: &Reply) -> Vec<CreateActionRow> {
 /// An interaction response message for `reply`: content, embeds, buttons, the ephemeral flag
 /// when the reply is private, and mentions off.
 pub fn response_message(reply: &Reply) -> CreateInteractionResponseMessage {
-    update_message(reply).ephemeral(reply.visibility == Visibility::Ephemeral)
+    let mut message = update_message(reply).ephemeral(reply.visibility == Visibility::Ephemeral);
+    if let Some(file) = attachment(reply) {
+        // Sent as multipart/form-data: payload_json plus files[0].
+        message = message.add_file(file);
+    }
+    message
+}
+
+/// The reply's file (a quote card) as serenity sends it, with its alt text.
+fn attachment(reply: &Reply) -> Option<CreateAttachment> {
+    reply.attachment.as_ref().map(|file| {
+        CreateAttachment::bytes(file.bytes.as_ref().clone(), file.file_name.clone())
+            .description(truncate(&file.description, 1024))
+    })
 }
 
 /// An edit of a deferred response into `reply` (the ephemeral flag was set by the deferral).
@@ -270,6 +284,9 @@ pub fn edit_message(reply: &Reply) -> EditInteractionResponse {
         .allowed_mentions(no_mentions());
     if let Some(content) = &reply.content {
         edit = edit.content(truncate(content, CONTENT_LIMIT));
+    }
+    if let Some(file) = attachment(reply) {
+        edit = edit.new_attachment(file);
     }
     edit
 }
@@ -370,6 +387,7 @@ pub fn post_message(post: &crate::edit::reply::Post, ping: &[u64]) -> CreateMess
         embeds: post.embeds.clone(),
         buttons: post.buttons.clone(),
         visibility: Visibility::Public,
+        attachment: None,
     };
     let mut message = CreateMessage::new()
         .content(truncate(&post.content, CONTENT_LIMIT))
@@ -433,6 +451,7 @@ mod tests {
                 })
                 .collect(),
             visibility,
+            attachment: None,
         }
     }
 

@@ -76,6 +76,12 @@ impl Exchange {
         &self.http
     }
 
+    /// Whether the first response goes back as the body of Discord's HTTP request (which
+    /// cannot carry files) rather than as a REST callback.
+    pub fn answers_in_body(&self) -> bool {
+        matches!(self.responder, Responder::Body(_))
+    }
+
     /// When the interaction arrived.
     pub fn received(&self) -> Instant {
         self.received

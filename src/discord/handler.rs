@@ -17,12 +17,14 @@ use serenity::all::{
 use serenity::async_trait;
 use tokio::sync::mpsc;
 
+use super::cards;
 use super::convert::{self, Origin};
 use super::editing::{self, Editing, Standing};
 use super::exchange::Exchange;
 use super::register::{self, Scope};
 use super::retry;
 use crate::bank::{Bank, Strings};
+use crate::card::CardCache;
 use crate::commands::{self, Action, Command};
 use crate::config::Config;
 use crate::cooldown::{Decision, Limiter, Limits};
@@ -32,6 +34,8 @@ use crate::reply::{Reply, Visibility};
 
 /// How many questions `/bank gaps` lists (the message is cut to Discord's limit anyway).
 const GAPS_SHOWN: usize = 25;
+/// Memory for drawn cards (about 150 landscape cards).
+const CARD_CACHE_BYTES: usize = 16 << 20;
 
 /// State shared by every event: the live bank, the settings and the share limiter.
 pub struct Shared {
@@ -41,6 +45,8 @@ pub struct Shared {
     pub config: Config,
     /// Editing the bank from Discord: the editor, drafts and proposals.
     pub editing: Editing,
+    /// Quote cards drawn so far, in the community's style.
+    pub cards: CardCache,
     limiter: Limiter,
     /// Questions the bot could not answer confidently (text, count and days only).
     pub gaps: Arc<GapLog>,
@@ -78,6 +84,7 @@ impl Shared {
         Shared {
             gaps: Arc::new(gaps),
             editing: Editing::new(&config),
+            cards: CardCache::new(config.card.style(), CARD_CACHE_BYTES),
             live,
             config,
             limiter,
@@ -87,7 +94,8 @@ impl Shared {
         }
     }
 
-    async fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
+    /// Applies the share limits to a would-be public post (and records it when allowed).
+    pub async fn check_public(&self, channel: u64, user: u64, key: Option<&str>) -> Decision {
         self.limiter.check(channel, user, key).await.0
     }
 
@@ -556,7 +564,14 @@ impl Handler {
                 )
             }
         };
-        self.respond(ex, "answer a command", &reply).await;
+        let wants_card = name == "quote" && convert::boolean(&options, "card") == Some(true);
+        if wants_card && outcome != "internal-error" {
+            let visibility = reply.visibility;
+            let work = cards::attach(&self.shared, Arc::clone(&bank), reply);
+            cards::answer(ex, visibility, work).await;
+        } else {
+            self.respond(ex, "answer a command", &reply).await;
+        }
         self.log(
             "command",
             name,
@@ -841,6 +856,19 @@ impl Handler {
         let (kind, lang) = match &action {
             Action::Share { lang, .. } => ("share", lang.clone()),
             Action::Show { lang, .. } => ("show", lang.clone()),
+            Action::Card { quote, lang } => {
+                let outcome =
+                    cards::press(&self.shared, ex, component, quote.clone(), lang.clone()).await;
+                self.log(
+                    "button",
+                    "card",
+                    outcome,
+                    started,
+                    component.user.id.get(),
+                    None,
+                );
+                return;
+            }
         };
         let mut request = convert::base_request(Command::Button(action.clone()), &origin, config);
         request.lang = Some(lang);

@@ -4,6 +4,7 @@
 //! `run` and `register` are what `nimbus-bot run` / `nimbus-bot register` call; [`start`]
 //! is the same bot as a handle, so tests can drive it against a stand-in Discord.
 
+pub mod cards;
 pub mod convert;
 pub mod editing;
 pub mod exchange;

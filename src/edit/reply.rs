@@ -261,6 +261,7 @@ pub fn preview(preview: &Preview, live: &Bank, draft: &str, has_form: bool) -> R
         embeds,
         buttons,
         visibility: Visibility::Ephemeral,
+        attachment: None,
     }
 }
 
@@ -289,6 +290,7 @@ pub fn conflict(
         embeds: entry_embeds(live, kind, id, lang),
         buttons,
         visibility: Visibility::Ephemeral,
+        attachment: None,
     }
 }
 

@@ -374,6 +374,93 @@ async fn scenario() {
     assert!(visible_text(data).contains("just shared"), "{data:#}");
     assert_no_mentions(data, "cooldown note");
 
+    // Quote cards: /quote offers a Card button; pressing it posts the card publicly as a PNG
+    // attachment (multipart, validated below with every other body), mentions off.
+    let (_, body) = h
+        .command(
+            "quote",
+            json!([{"name": "about", "type": 3, "value": "guardian-letter-demand"}]),
+            member(3005, PLAIN_MEMBER, &[]),
+            "en-US",
+        )
+        .await;
+    let card_button = buttons(&body["data"])
+        .into_iter()
+        .find(|b| b.starts_with("card:"))
+        .expect("a Card button under /quote");
+    assert_eq!(card_button, "card:guardian-letter-demand:en");
+    let (n, body) = h
+        .send_component(
+            json!({"custom_id": card_button, "component_type": 2}),
+            member(3005, PLAIN_MEMBER, &[]),
+        )
+        .await;
+    assert_eq!(body["type"], json!(4), "{body:#}");
+    let data = &body["data"];
+    assert!(!is_ephemeral(data), "a card is posted publicly: {data:#}");
+    assert_no_mentions(data, "card post");
+    assert!(visible_text(data).contains("Shared by <@3005>"), "{data:#}");
+    let path = callback_path(n);
+    let posted = h
+        .standin
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == path)
+        .expect("the card's callback");
+    assert_eq!(posted.files.len(), 1, "one file part");
+    let (part, file_name, png_bytes) = &posted.files[0];
+    assert_eq!(part, "files[0]");
+    assert!(file_name.ends_with(".png"), "{file_name}");
+    assert_eq!(data["attachments"][0]["filename"], json!(file_name));
+    assert!(data["attachments"][0]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("For this reason")));
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("the attachment is a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
+    assert_eq!((info.width, info.height), (1200, 675));
+
+    // A second press in the same channel within the cooldown: privately, nothing drawn.
+    let (n, body) = h
+        .send_component(
+            json!({"custom_id": "card:guardian-letter-demand:en", "component_type": 2}),
+            member(3006, PLAIN_MEMBER, &[]),
+        )
+        .await;
+    let data = &body["data"];
+    assert!(is_ephemeral(data), "second card press is private: {data:#}");
+    assert!(visible_text(data).contains("just shared"), "{data:#}");
+    assert_no_mentions(data, "card cooldown note");
+    let path = callback_path(n);
+    assert!(h
+        .standin
+        .requests()
+        .iter()
+        .filter(|r| r.path == path)
+        .all(|r| r.files.is_empty()));
+
+    // `/quote card:true` attaches the card to the reply itself.
+    let (n, body) = h
+        .command(
+            "quote",
+            json!([{"name": "about", "type": 3, "value": "hayes-keep-safe"},
+                   {"name": "card", "type": 5, "value": true}]),
+            member(3007, PLAIN_MEMBER, &[]),
+            "en-US",
+        )
+        .await;
+    assert_no_mentions(&body["data"], "/quote card:true");
+    let path = callback_path(n);
+    let with_card = h
+        .standin
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == path)
+        .expect("callback");
+    assert_eq!(with_card.files.len(), 1, "{:#}", with_card.body);
+    assert!(with_card.files[0].2.starts_with(b"\x89PNG"));
+
     // A non-moderator is refused /bank reload, privately.
     let (_, body) = h
         .command(

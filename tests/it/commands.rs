@@ -41,7 +41,11 @@ fn public_option_and_guild_default_make_replies_public() {
     req.public = Some(true);
     let reply = dispatch(&bank, &req);
     assert_eq!(reply.visibility, Visibility::Public);
-    assert!(reply.buttons.is_empty());
+    // A public reply has no Share button (it is already shared); Card buttons stay.
+    assert!(reply
+        .buttons
+        .iter()
+        .all(|b| b.custom_id.starts_with("card:")));
     req.public = None;
     req.public_by_default = true;
     assert_eq!(dispatch(&bank, &req).visibility, Visibility::Public);

@@ -1,5 +1,6 @@
 //! Integration tests of the Discord-free core and the command line, in one test binary.
 
+mod card;
 mod cli;
 mod cli_faults;
 mod commands;
