@@ -334,13 +334,21 @@ impl Index {
             };
         }
         let script = crate::text::dominant_script(question);
-        let answer = ranked
+        let sure = ranked
             .first()
             .filter(|top| self.confident(&query, script, top, &ranked))
             .map(|top| top.doc);
+        // A word the bank has never seen ("pentagon", "saudi") may be what the question is
+        // really about, and the answer cannot speak to it: the best match is then only probably
+        // it, shown as the closest match rather than as the answer.
+        let (answer, unsure) = match sure {
+            Some(doc) if Self::unknown_words(&query) > 0 => (None, Some(doc)),
+            other => (other, None),
+        };
         // A question whose rare word belongs to another answer is about something else: no
         // candidate is even probably it.
         let closest = match answer {
+            None if unsure.is_some() => unsure,
             None if !ranked
                 .first()
                 .is_some_and(|top| self.points_elsewhere(&query, top.doc)) =>

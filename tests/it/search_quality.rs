@@ -218,9 +218,9 @@ fn fresh_tuned_set_meets_its_figures() {
     let line = fresh.line("search_fresh");
     assert!(fresh.right_given >= 228, "{line}");
     assert!(fresh.right_first_pct() >= 95.5, "{line}");
-    assert!(fresh.wrong_confident <= 2, "{line}");
-    assert!(fresh.refused_answered <= 4, "{line}");
-    assert!(fresh.refused_closest <= 5, "{line}");
+    assert!(fresh.wrong_confident <= 1, "{line}");
+    assert!(fresh.refused_answered <= 1, "{line}");
+    assert!(fresh.refused_closest <= 8, "{line}");
 }
 
 /// The part kept aside: aggregates only, never its cases.
@@ -235,8 +235,8 @@ fn holdout_set_meets_its_figures() {
     assert!(holdout.right_given_pct() >= 70.0, "{line}");
     assert!(holdout.right_first_pct() >= 94.0, "{line}");
     assert!(holdout.wrong_confident_pct() <= 3.6, "{line}");
-    assert!(holdout.refused_answered <= 3, "{line}");
-    assert!(holdout.refused_closest <= 4, "{line}");
+    assert!(holdout.refused_answered <= 2, "{line}");
+    assert!(holdout.refused_closest <= 5, "{line}");
 }
 
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank
