@@ -422,6 +422,19 @@ fn shared_state(
     ))
 }
 
+/// Loads the bank, reports it to `health` and builds the handler's shared state: the first
+/// steps of both transports.
+fn load_shared(
+    config: &Config,
+    health: Arc<crate::ops::Health>,
+) -> Result<(Arc<LiveBank>, Arc<handler::Shared>), Error> {
+    let live = Arc::new(load_live(config)?);
+    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
+    health.bank_loaded(Arc::clone(&live));
+    let shared = Arc::new(shared_state(config, &live, health)?);
+    Ok((live, shared))
+}
+
 /// What runs beside the interactions in both modes: the bank watcher (its outcomes acted on
 /// and passed to `observe`) and the expiry of proposals nobody decided on.
 fn background(
@@ -501,10 +514,7 @@ pub async fn start_with(
     token: &str,
     health: Arc<crate::ops::Health>,
 ) -> Result<Running, Error> {
-    let live = Arc::new(load_live(config)?);
-    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
-    health.bank_loaded(Arc::clone(&live));
-    let shared = Arc::new(shared_state(config, &live, Arc::clone(&health))?);
+    let (live, shared) = load_shared(config, Arc::clone(&health))?;
     let (observe_tx, observe_rx) = mpsc::channel(16);
     let handler = handler::Handler {
         shared: Arc::clone(&shared),
@@ -626,10 +636,7 @@ pub async fn start_http_with(
     health: Arc<crate::ops::Health>,
 ) -> Result<Serving, Error> {
     let verifier = public_key(config)?;
-    let live = Arc::new(load_live(config)?);
-    tracing::info!(target: "nimbus::discord", bank = %config.bank.display(), summary = %live.status().summary, "bank loaded");
-    health.bank_loaded(Arc::clone(&live));
-    let shared = Arc::new(shared_state(config, &live, health)?);
+    let (live, shared) = load_shared(config, health)?;
     let gaps = Arc::clone(&shared.gaps);
     let rest = Arc::new(http(config, token));
     let listen = config.http.listen.clone();
