@@ -46,6 +46,10 @@ enum Cmd {
     Ask {
         #[command(flatten)]
         query: QueryArgs,
+        /// Show why instead: the question's words as search read them, and each candidate
+        /// answer with the evidence it was judged on
+        #[arg(long)]
+        explain: bool,
         /// The question
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
@@ -157,7 +161,17 @@ fn run(cli: Cli) -> Result<u8, Exit> {
     }
     match cli.command {
         Cmd::Check { bank } => check(&config, bank.as_deref()),
-        Cmd::Ask { query, question } => {
+        Cmd::Ask {
+            query,
+            explain: true,
+            question,
+        } => {
+            let bank = load_bank(&config, query.bank.as_deref())?;
+            explain(&bank, query.json, &question.join(" "))
+        }
+        Cmd::Ask {
+            query, question, ..
+        } => {
             let bank = load_bank(&config, query.bank.as_deref())?;
             let lang = known_lang(&bank, query.lang)?;
             ask(&bank, lang, query.json, &question.join(" "))
@@ -327,6 +341,92 @@ fn known_lang(bank: &Bank, lang: Option<String>) -> Result<Option<String>, Exit>
         }),
         other => Ok(other),
     }
+}
+
+/// `ask --explain`: why search replies as it does, so that a moderator can see which word
+/// or alias to add.
+fn explain(bank: &Bank, json: bool, question: &str) -> Result<u8, Exit> {
+    let why = bank.index.explain(question);
+    let id = |doc: usize| bank.answers[doc].id.as_str();
+    let tier = match why.outcome.tier() {
+        Tier::Answer => "answer",
+        Tier::Closest => "closest",
+        Tier::NotSure => "not_sure",
+    };
+    let given = why.outcome.answer.or(why.outcome.closest).map(id);
+    if json {
+        let value = serde_json::json!({
+            "tier": tier,
+            "given": given,
+            "unknown_words": why.unknown_words,
+            "doubt": why.doubt,
+            "words": why.words.iter().map(|w| serde_json::json!({
+                "term": w.term, "matches": w.matches, "weight": w.weight,
+            })).collect::<Vec<_>>(),
+            "candidates": why.candidates.iter().map(|c| serde_json::json!({
+                "entry": id(c.doc),
+                "score": c.score,
+                "coverage": c.coverage,
+                "strong_share": c.strong_share,
+                "distinctive": c.distinctive,
+                "points_elsewhere": c.points_elsewhere,
+                "cosine": c.cosine,
+                "features": c.features,
+                "likely": c.likely,
+            })).collect::<Vec<_>>(),
+            "word_count": why.word_count,
+            "exact": why.outcome.ranked.first().is_some_and(|s| s.score.is_infinite()),
+        });
+        say(&value.to_string())?;
+        return Ok(0);
+    }
+    let mut out = format!(
+        "reply: {tier}{}\n",
+        given.map(|g| format!(" {g}")).unwrap_or_default()
+    );
+    if let (Some(doubt), Tier::Closest | Tier::NotSure) = (why.doubt, why.outcome.tier()) {
+        out.push_str(&format!("not a confident answer: {doubt}\n"));
+    }
+    out.push_str("words:\n");
+    for w in &why.words {
+        let matched = if w.matches.is_empty() {
+            "unknown to the bank".to_string()
+        } else if w.matches == [w.term.clone()] {
+            "known".to_string()
+        } else {
+            format!("read as {}", w.matches.join(" / "))
+        };
+        out.push_str(&format!(
+            "  {:<24} weight {:.2}  {matched}\n",
+            w.term, w.weight
+        ));
+    }
+    out.push_str("candidates (coverage: share of the question the answer explains; strong: share in its title, aliases, tags or people):\n");
+    for c in &why.candidates {
+        out.push_str(&format!(
+            "  {:<32} score {:>6.2}  coverage {:.2}  strong {:.2}{}{}{}\n",
+            id(c.doc),
+            c.score,
+            c.coverage,
+            c.strong_share,
+            if c.distinctive {
+                "  rare word in title/alias"
+            } else {
+                ""
+            },
+            if c.points_elsewhere {
+                "  a rare word belongs elsewhere"
+            } else {
+                ""
+            },
+            c.cosine
+                .map(|x| format!("  meaning {x:.2}"))
+                .unwrap_or_default(),
+        ));
+        out.push_str(&format!("    likely the answer: {:.2}\n", c.likely));
+    }
+    say(out.trim_end())?;
+    Ok(0)
 }
 
 fn ask(bank: &Bank, lang: Option<String>, json: bool, question: &str) -> Result<u8, Exit> {

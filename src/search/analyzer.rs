@@ -163,7 +163,7 @@ impl Analyzer {
     }
 
     /// One folded word as a search term.
-    fn term(&self, word: &str) -> String {
+    pub(crate) fn term(&self, word: &str) -> String {
         let word = self.variants.get(word).map_or(word, String::as_str);
         if word.contains('_') {
             return word.to_string();

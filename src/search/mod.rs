@@ -6,6 +6,7 @@
 //! gets suggestions, because a confident wrong answer is the worst outcome for this bot.
 
 mod analyzer;
+mod judge;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -94,7 +95,7 @@ const MIN_COVERAGE: f32 = 0.6;
 /// answer is about that.
 const MIN_STRONG_SHARE: f32 = 0.6;
 /// Coverage enough when the answer's title, aliases or tags hold a rare word of the question.
-const MIN_COVERAGE_DISTINCTIVE: f32 = 0.45;
+const MIN_COVERAGE_DISTINCTIVE: f32 = 0.6;
 /// A word is rare when its idf is at least this share of the highest possible idf.
 const DISTINCTIVE_IDF_SHARE: f32 = 0.6;
 /// Weight of a word the bank does not know, against 1.0..=1.0+COVERAGE_IDF_SHARE for known ones.
@@ -107,19 +108,11 @@ const MIN_SUGGEST_COVERAGE: f32 = 0.45;
 const CANDIDATES: usize = 6;
 /// How much of the question a lexical candidate must explain to be judged at all.
 const MIN_CANDIDATE_COVERAGE: f32 = 0.25;
-/// How much of the question the best lexical candidate must explain before the encoder is
-/// asked: below it the question is about something else.
-const MIN_CLOSEST_COVERAGE: f32 = 0.3;
-/// The encoder's cosine a closest match needs...
-const CLOSEST_COSINE: f32 = 0.5;
-/// ...and its lead over the next candidate.
-const CLOSEST_MARGIN: f32 = 0.1;
-/// The cosine a closest match needs when the encoder's best is also the lexical best...
-const AGREE_COSINE: f32 = 0.4;
-/// ...and explains this much of the question.
-const AGREE_COVERAGE: f32 = 0.45;
 /// A candidate explaining this share of the top one's coverage is a rival for it.
 const RIVAL_COVERAGE_SHARE: f32 = 0.9;
+/// A rival holding this share of the top one's strong share in its own title, aliases, tags or
+/// people claims the question as much as the top one does: the question is ambiguous.
+const RIVAL_STRONG_SHARE: f32 = 0.75;
 /// A title word sets its answer apart when its idf is at least this share of the highest.
 const DISTINGUISHING_IDF_SHARE: f32 = 0.9;
 /// A question with this many words the bank has never seen (typos included) is not answered
@@ -240,6 +233,7 @@ impl Index {
                 .embed_texts
                 .push(doc.titles.iter().chain(&doc.aliases).cloned().collect());
             index.embeddings.push(OnceLock::new());
+
             for phrase in doc.titles.iter().chain(&doc.aliases) {
                 let key = index.analyzer.key(phrase);
                 if !key.is_empty() {
@@ -307,8 +301,7 @@ impl Index {
     /// alone it finds something "similar" to nearly any question.
     pub fn ask(&self, question: &str) -> Outcome {
         let query = self.query(question);
-        let mut ranked = self.rank(&query, CANDIDATES);
-        ranked.retain(|s| s.coverage >= MIN_CANDIDATE_COVERAGE);
+        let mut ranked = self.candidates(&query);
         // A question that is an alias or title, as typed or with its typos corrected.
         let typed: Vec<&str> = query.iter().map(|w| w.term.as_str()).collect();
         let exact = self
@@ -340,22 +333,11 @@ impl Index {
             .map(|top| top.doc);
         // A word the bank has never seen ("pentagon", "saudi") may be what the question is
         // really about, and the answer cannot speak to it: the best match is then only probably
-        // it, shown as the closest match rather than as the answer.
-        let (answer, unsure) = match sure {
-            Some(doc) if Self::unknown_words(&query) > 0 => (None, Some(doc)),
-            other => (other, None),
-        };
-        // A question whose rare word belongs to another answer is about something else: no
-        // candidate is even probably it.
+        // it, and the judge decides whether even that holds.
+        let answer = sure.filter(|_| Self::unknown_words(&query) == 0);
         let closest = match answer {
-            None if unsure.is_some() => unsure,
-            None if !ranked
-                .first()
-                .is_some_and(|top| self.points_elsewhere(&query, top.doc)) =>
-            {
-                self.closest(question, &mut ranked)
-            }
-            _ => None,
+            Some(_) => None,
+            None => self.judge(question, &query, &mut ranked),
         };
         let shown = answer.or(closest);
         ranked.retain(|s| Some(s.doc) == shown || s.coverage >= MIN_SUGGEST_COVERAGE);
@@ -377,16 +359,55 @@ impl Index {
         top: &Scored,
         ranked: &[Scored],
     ) -> bool {
+        self.doubt(query, script, top, ranked).is_none()
+    }
+
+    /// The first reason the best candidate is not a confident answer, if any.
+    fn doubt(
+        &self,
+        query: &[QueryWord],
+        script: Option<crate::text::Script>,
+        top: &Scored,
+        ranked: &[Scored],
+    ) -> Option<&'static str> {
         let anchor = self.anchor(query, top.doc);
         let enough = if anchor.distinctive {
             top.coverage >= MIN_COVERAGE_DISTINCTIVE
         } else {
             top.coverage >= MIN_COVERAGE && anchor.strong_share >= MIN_STRONG_SHARE
         };
-        enough
-            && Self::unknown_words(query) < MAX_UNKNOWN_WORDS
-            && !self.points_elsewhere(query, top.doc)
-            && !self.distinguished_away(query, script, top, ranked)
+        if !enough {
+            Some("it explains too little of the question, or too little of it in its title, aliases, tags or people")
+        } else if Self::unknown_words(query) >= MAX_UNKNOWN_WORDS {
+            Some("the question has words the bank has never seen")
+        } else if self.points_elsewhere(query, top.doc) {
+            Some("a rare word of the question belongs to another answer")
+        } else if self.distinguished_away(query, script, top, ranked) {
+            Some("its title has a word that sets it apart, which the question lacks")
+        } else if self.claimed_twice(query, top, &anchor, ranked) {
+            Some("another answer claims the question as much")
+        } else if Self::unknown_words(query) > 0 {
+            Some("the question has a word the bank has never seen")
+        } else {
+            None
+        }
+    }
+
+    /// Whether another candidate explains the question as well as the top one and is as tied
+    /// to it through its own title, aliases, tags or people: two answers claim the question, so
+    /// neither is certain (the judge then picks by words and meaning together).
+    fn claimed_twice(
+        &self,
+        query: &[QueryWord],
+        top: &Scored,
+        anchor: &Anchor,
+        ranked: &[Scored],
+    ) -> bool {
+        ranked.iter().skip(1).any(|s| {
+            s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE
+                && self.anchor(query, s.doc).strong_share
+                    >= anchor.strong_share * RIVAL_STRONG_SHARE
+        })
     }
 
     /// Whether a rare word of the question is absent from `doc` but anchors another answer
@@ -419,52 +440,103 @@ impl Index {
         top: &Scored,
         ranked: &[Scored],
     ) -> bool {
-        let asked: HashSet<u32> = query
-            .iter()
-            .flat_map(|w| w.matches.iter().map(|&(id, _)| id))
-            .collect();
         let rival = ranked
             .iter()
             .skip(1)
             .any(|s| s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE);
-        // Only the title in the question's script: an English question lacks every word of the
-        // Arabic title.
-        rival
-            && self.title_terms[top.doc]
-                .iter()
-                .filter(|(s, _)| *s == script)
-                .flat_map(|(_, ids)| ids)
-                .any(|&t| {
-                    self.title_df[t as usize] == 1
-                        && !asked.contains(&t)
-                        && self.idf[t as usize] >= DISTINGUISHING_IDF_SHARE * self.max_idf()
-                })
+        rival && self.lacks_own_word(&Self::asked_terms(query), script, top.doc)
     }
 
-    /// The closest candidate by meaning, when it stands out among the lexical candidates;
-    /// the candidates are reordered by meaning when the encoder was asked.
-    fn closest(&self, question: &str, ranked: &mut [Scored]) -> Option<usize> {
-        let top = *ranked.first()?;
-        if top.coverage < MIN_CLOSEST_COVERAGE {
+    /// Every index term the question's words stand for.
+    fn asked_terms(query: &[QueryWord]) -> HashSet<u32> {
+        query
+            .iter()
+            .flat_map(|w| w.matches.iter().map(|&(id, _)| id))
+            .collect()
+    }
+
+    /// Whether `doc`'s title holds a rare word no other title has and the question lacks.
+    /// Only the title in the question's script counts: an English question lacks every word
+    /// of the Arabic title.
+    fn lacks_own_word(
+        &self,
+        asked: &HashSet<u32>,
+        script: Option<crate::text::Script>,
+        doc: usize,
+    ) -> bool {
+        self.title_terms[doc]
+            .iter()
+            .filter(|(s, _)| *s == script)
+            .flat_map(|(_, ids)| ids)
+            .any(|&t| {
+                self.title_df[t as usize] == 1
+                    && !asked.contains(&t)
+                    && self.idf[t as usize] >= DISTINGUISHING_IDF_SHARE * self.max_idf()
+            })
+    }
+
+    /// The lexical candidates worth judging, best first.
+    /// The lexical candidates worth judging, best first.
+    fn candidates(&self, query: &[QueryWord]) -> Vec<Scored> {
+        let mut ranked = self.rank(query, CANDIDATES);
+        ranked.retain(|s| s.coverage >= MIN_CANDIDATE_COVERAGE);
+        ranked
+    }
+
+    /// Each candidate's evidence for the judge, with the encoder's cosine (0 without one).
+    fn evidence(
+        &self,
+        query: &[QueryWord],
+        script: Option<crate::text::Script>,
+        ranked: &[Scored],
+        asked: Option<(&Encoder, &Embedding)>,
+    ) -> Vec<judge::Candidate> {
+        let terms = Self::asked_terms(query);
+        ranked
+            .iter()
+            .map(|s| {
+                let anchor = self.anchor(query, s.doc);
+                judge::Candidate {
+                    score: s.score,
+                    coverage: s.coverage,
+                    strong_share: anchor.strong_share,
+                    distinctive: anchor.distinctive,
+                    points_elsewhere: self.points_elsewhere(query, s.doc),
+                    lacks_own_word: self.lacks_own_word(&terms, script, s.doc),
+                    cosine: asked.map_or(0.0, |(e, a)| self.similarity(e, a, s.doc)),
+                }
+            })
+            .collect()
+    }
+
+    /// The closest match, when the lexical rules did not answer: the candidates are reordered
+    /// by how likely each is the answer (words and meaning together), and the best is given
+    /// when it is likely right at all. Without the encoder there is no closest match.
+    fn judge(&self, question: &str, query: &[QueryWord], ranked: &mut [Scored]) -> Option<usize> {
+        if ranked.is_empty() {
             return None;
         }
         let encoder = Encoder::try_shared().ok()?;
         let asked = encoder.encode(question);
-        let mut scored: Vec<(f32, Scored)> = ranked
+        let script = crate::text::dominant_script(question);
+        let evidence = self.evidence(query, script, ranked, Some((encoder, &asked)));
+        let features = judge::rank_features(&evidence);
+        let mut order: Vec<(f32, usize)> = features
             .iter()
-            .map(|s| (self.similarity(encoder, &asked, s.doc), *s))
+            .enumerate()
+            .map(|(i, f)| (judge::rank(f), i))
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (slot, (_, s)) in ranked.iter_mut().zip(&scored) {
-            *slot = *s;
-        }
-        let (best, first) = scored[0];
-        let margin = best - scored.get(1).map_or(0.0, |&(c, _)| c);
-        // Meaning stands out on its own, or agrees with the words on a candidate that
-        // explains enough of the question.
-        let stands_out = best >= CLOSEST_COSINE && margin >= CLOSEST_MARGIN;
-        let agrees = first.doc == top.doc && best >= AGREE_COSINE && top.coverage >= AGREE_COVERAGE;
-        (stands_out || agrees).then_some(first.doc)
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let (p_best, best) = order[0];
+        let give = judge::give(&judge::give_features(
+            p_best,
+            &features[best],
+            Self::unknown_words(query),
+            query.len(),
+        ));
+        let reordered: Vec<Scored> = order.iter().map(|&(_, i)| ranked[i]).collect();
+        ranked.copy_from_slice(&reordered);
+        (give >= judge::GIVE_THRESHOLD).then_some(ranked[0].doc)
     }
 
     /// The best cosine between the question and the document's titles and aliases, encoding
@@ -480,6 +552,63 @@ impl Index {
             .iter()
             .map(|e| e.cosine(asked))
             .fold(0.0, f32::max)
+    }
+
+    /// Why a question gets the reply it gets: its words as search read them, and each
+    /// candidate with the evidence it was judged on. For moderators (`ask --explain`) and for
+    /// tuning; answering never calls it.
+    pub fn explain(&self, question: &str) -> Explanation {
+        let query = self.query(question);
+        let words = query
+            .iter()
+            .map(|w| ExplainedWord {
+                term: w.term.clone(),
+                matches: w
+                    .matches
+                    .iter()
+                    .map(|&(id, _)| self.words[id as usize].clone())
+                    .collect(),
+                weight: w.weight,
+            })
+            .collect();
+        let encoder = Encoder::try_shared().ok();
+        let asked = encoder.map(|e| (e, e.encode(question)));
+        let ranked = self.candidates(&query);
+        let script = crate::text::dominant_script(question);
+        let doubt = ranked
+            .first()
+            .and_then(|top| self.doubt(&query, script, top, &ranked));
+        let evidence = self.evidence(
+            &query,
+            script,
+            &ranked,
+            asked.as_ref().map(|(e, a)| (*e, a)),
+        );
+        let features = judge::rank_features(&evidence);
+        let candidates = ranked
+            .iter()
+            .zip(&evidence)
+            .zip(&features)
+            .map(|((s, e), f)| Evidence {
+                doc: s.doc,
+                score: s.score,
+                coverage: s.coverage,
+                strong_share: e.strong_share,
+                distinctive: e.distinctive,
+                points_elsewhere: e.points_elsewhere,
+                cosine: asked.as_ref().map(|_| e.cosine),
+                features: f.to_vec(),
+                likely: judge::rank(f),
+            })
+            .collect();
+        Explanation {
+            words,
+            doubt,
+            unknown_words: Self::unknown_words(&query),
+            word_count: query.len(),
+            candidates,
+            outcome: self.ask(question),
+        }
     }
 
     fn max_idf(&self) -> f32 {
@@ -658,6 +787,13 @@ impl Index {
         if let Some(&id) = self.terms.get(term) {
             return vec![(id, 1.0)];
         }
+        if let Some(id) = self.without_clitic(word) {
+            return vec![(id, 1.0)];
+        }
+        // A number one digit away is another number: 2026 is not a typo for 2024.
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            return Vec::new();
+        }
         let mut found: Vec<u32> = Vec::new();
         for form in [term, word] {
             if form.chars().count() < 4 {
@@ -687,6 +823,27 @@ impl Index {
         found.sort_unstable();
         found.dedup();
         found.into_iter().map(|id| (id, FUZZY_WEIGHT)).collect()
+    }
+
+    /// An Arabic word the bank does not know, read without the particles written onto its
+    /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google"), when what stays is a word
+    /// the bank knows.
+    fn without_clitic(&self, word: &str) -> Option<u32> {
+        const CLITICS: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "ب", "ل", "ف", "ك", "و"];
+        if !word
+            .chars()
+            .next()
+            .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+        {
+            return None;
+        }
+        CLITICS.iter().find_map(|clitic| {
+            let rest = word.strip_prefix(clitic)?;
+            if rest.chars().count() < 3 {
+                return None;
+            }
+            self.terms.get(&self.analyzer.term(rest)).copied()
+        })
     }
 
     /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input
@@ -743,6 +900,57 @@ impl Index {
         }
         out
     }
+}
+
+/// What [`Index::explain`] found.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The question's words after analysis.
+    pub words: Vec<ExplainedWord>,
+    /// Why the best candidate was not a confident answer, when it was not.
+    pub doubt: Option<&'static str>,
+    /// How many of them the bank has never seen, typos included.
+    pub unknown_words: usize,
+    /// How many words the question has after analysis.
+    pub word_count: usize,
+    /// The lexical candidates, best first, with their evidence.
+    pub candidates: Vec<Evidence>,
+    /// What [`Index::ask`] replies.
+    pub outcome: Outcome,
+}
+
+/// One word of a question as search read it.
+#[derive(Debug, Clone)]
+pub struct ExplainedWord {
+    /// The analysed term (a concept's name when the word belongs to one).
+    pub term: String,
+    /// The bank's terms it matched: itself, its typo corrections, or none.
+    pub matches: Vec<String>,
+    /// How much it counts towards coverage.
+    pub weight: f32,
+}
+
+/// The evidence one candidate was judged on.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// Document index.
+    pub doc: usize,
+    /// Lexical score.
+    pub score: f32,
+    /// Share of the question it explains.
+    pub coverage: f32,
+    /// Share of the question in its title, aliases, tags or people.
+    pub strong_share: f32,
+    /// Whether a rare word of the question is in those fields.
+    pub distinctive: bool,
+    /// Whether a rare word of the question anchors another answer instead.
+    pub points_elsewhere: bool,
+    /// Best cosine between the question and its titles and aliases (no encoder: `None`).
+    pub cosine: Option<f32>,
+    /// What the judge reads of it (see `search::judge`), for refitting.
+    pub features: Vec<f32>,
+    /// How likely the judge finds it is the answer.
+    pub likely: f32,
 }
 
 /// One word of a question and the index terms it stands for.

@@ -45,6 +45,8 @@ struct Figures {
     refused: usize,
     /// The right entry given as the answer or as the closest match.
     right_given: usize,
+    /// The right entry given as a confident answer.
+    right_confident: usize,
     /// The right entry shown at all (answer, closest match or suggestion)...
     right_shown: usize,
     /// ...and shown first.
@@ -90,6 +92,7 @@ impl Figures {
         self.answerable += 1;
         if given == Some(case.expect.as_str()) {
             self.right_given += 1;
+            self.right_confident += usize::from(got.tier == Tier::Answer);
         } else {
             match got.tier {
                 Tier::Answer => self.wrong_confident += 1,
@@ -131,12 +134,13 @@ impl Figures {
 
     fn line(&self, name: &str) -> String {
         format!(
-            "{name}: right given {:.1}% ({}/{}); right first among shown {:.1}% ({}/{}); \
+            "{name}: right given {:.1}% ({}/{}, {} of them as a confident answer); right first among shown {:.1}% ({}/{}); \
              wrong confident {:.1}% ({}); wrong closest {}; refused answered {}/{}; \
              refused given a closest match {}/{}",
             self.right_given_pct(),
             self.right_given,
             self.answerable,
+            self.right_confident,
             self.right_first_pct(),
             self.right_first,
             self.right_shown,
@@ -216,11 +220,30 @@ fn fresh_tuned_set_meets_its_figures() {
     // Set at the level reached (issue 12 asks for 97 % given; see BENCHMARKS.md), so that a
     // regression fails CI.
     let line = fresh.line("search_fresh");
-    assert!(fresh.right_given >= 228, "{line}");
-    assert!(fresh.right_first_pct() >= 95.5, "{line}");
-    assert!(fresh.wrong_confident <= 1, "{line}");
-    assert!(fresh.refused_answered <= 1, "{line}");
-    assert!(fresh.refused_closest <= 8, "{line}");
+    assert!(fresh.right_given >= 252, "{line}");
+    assert!(fresh.right_first_pct() >= 97.0, "{line}");
+    assert!(fresh.wrong_confident == 0, "{line}");
+    assert!(fresh.refused_answered == 0, "{line}");
+    assert!(fresh.refused_closest <= 7, "{line}");
+}
+
+/// The second tuned part (written after the first was tuned on, with a batch of hard refused
+/// questions): figures and every miss.
+#[test]
+fn second_tuned_set_meets_its_figures() {
+    let more = Figures::measure(&shipped_bank(), &dev_set("search_fresh_more.toml"));
+    println!("{}", more.line("search_fresh_more (tuned)"));
+    for miss in &more.misses {
+        println!("  miss: {miss}");
+    }
+    assert!(more.answerable >= 140 && more.refused >= 150);
+    let line = more.line("search_fresh_more");
+    // The levels reached (BENCHMARKS.md), so that a regression fails CI.
+    assert!(more.right_given >= 112, "{line}");
+    assert!(more.right_first_pct() >= 93.7, "{line}");
+    assert!(more.wrong_confident <= 1, "{line}");
+    assert!(more.refused_answered <= 2, "{line}");
+    assert!(more.refused_closest <= 19, "{line}");
 }
 
 /// The part kept aside: aggregates only, never its cases.
@@ -229,14 +252,15 @@ fn holdout_set_meets_its_figures() {
     let holdout = Figures::measure(&shipped_bank(), &dev_set("search_holdout.toml"));
     println!("{}", holdout.line("search_holdout (kept aside)"));
     assert!(holdout.answerable >= 100 && holdout.refused >= 20);
-    // Issue 12's targets are 80 % given, 95 % first, at most 1 % wrong and no refused case
-    // answered; these are the levels reached (BENCHMARKS.md), so that a regression fails CI.
+    // Issue 12's targets: 80 % given, 95 % first, at most 1 % wrong and no refused case
+    // answered. All but the last are met; the refused bound is the level reached
+    // (BENCHMARKS.md), so that a regression fails CI.
     let line = holdout.line("search_holdout");
-    assert!(holdout.right_given_pct() >= 70.0, "{line}");
-    assert!(holdout.right_first_pct() >= 94.0, "{line}");
-    assert!(holdout.wrong_confident_pct() <= 3.6, "{line}");
-    assert!(holdout.refused_answered <= 2, "{line}");
-    assert!(holdout.refused_closest <= 5, "{line}");
+    assert!(holdout.right_given_pct() >= 80.0, "{line}");
+    assert!(holdout.right_first_pct() >= 95.0, "{line}");
+    assert!(holdout.wrong_confident_pct() <= 1.0, "{line}");
+    assert!(holdout.refused_answered <= 1, "{line}");
+    assert!(holdout.refused_closest <= 2, "{line}");
 }
 
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank
