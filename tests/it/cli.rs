@@ -276,3 +276,44 @@ fn run_without_token_says_how_to_get_one() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("DISCORD_TOKEN"), "{err}");
 }
+
+/// `ask --explain --json` is what `tools/fit_tiers.py` refits the judge from: the same reply
+/// as `ask`, and per candidate the judge's features.
+#[test]
+fn ask_explain_shows_the_evidence_and_agrees_with_ask() {
+    let question = "how much money is the nimbus contract";
+    let asked = bot(&["ask", "--json", "--bank", "responses", "--", question]);
+    let asked: serde_json::Value = serde_json::from_str(&stdout(&asked)).expect("JSON");
+    let o = bot(&[
+        "ask",
+        "--explain",
+        "--json",
+        "--bank",
+        "responses",
+        "--",
+        question,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let why: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(why["tier"], asked["tier"]);
+    let given = asked["entry"].as_str().or(asked["closest"].as_str());
+    assert_eq!(why["given"].as_str(), given);
+    let candidates = why["candidates"].as_array().expect("candidates");
+    assert!(!candidates.is_empty());
+    for c in candidates {
+        assert_eq!(c["features"].as_array().map(Vec::len), Some(9), "{c}");
+        let likely = c["likely"].as_f64().expect("likely");
+        assert!((0.0..=1.0).contains(&likely), "{c}");
+    }
+    assert!(why["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["term"] == "nimbus"));
+
+    let human = bot(&["ask", "--explain", "--bank", "responses", "--", question]);
+    let text = stdout(&human);
+    assert!(text.starts_with("reply: "), "{text}");
+    assert!(text.contains("candidates"), "{text}");
+    assert!(text.contains("likely the answer"), "{text}");
+}

@@ -13,6 +13,7 @@ mod normalize;
 mod packaging;
 mod render;
 mod search_quality;
+mod search_rules;
 mod validate;
 
 use std::path::{Path, PathBuf};

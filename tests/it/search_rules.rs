@@ -1,0 +1,72 @@
+//! The search rules issue 12 added, on the shipped bank: what `Index::explain` reports of a
+//! question's words and why a reply is or is not a confident answer.
+
+use nimbus_bot::bank::Bank;
+use nimbus_bot::commands::{ask, Tier};
+
+use crate::{options, responses_dir};
+
+fn shipped_bank() -> Bank {
+    nimbus_bot::bank::load(&responses_dir(), &options())
+        .bank
+        .expect("shipped bank loads")
+}
+
+#[test]
+fn a_year_is_never_typo_corrected_into_another() {
+    let bank = shipped_bank();
+    let q = "were any google or amazon workers arrested at nimbus protests in 2026";
+    let why = bank.index.explain(q);
+    let year = why
+        .words
+        .iter()
+        .find(|w| w.term == "2026")
+        .expect("2026 kept");
+    assert!(year.matches.is_empty(), "{:?}", year.matches);
+    // The 2024 sit-ins are not what was asked about 2026.
+    assert_ne!(ask(&bank, q).tier, Tier::Answer);
+    // A year the bank holds is still a word like any other.
+    let why = bank.index.explain("aws summit 2019");
+    assert!(why.words.iter().any(|w| w.matches == ["2019"]));
+}
+
+#[test]
+fn arabic_particles_are_read_off_unknown_words() {
+    let bank = shipped_bank();
+    let plain = bank.index.explain("واشنطن");
+    let with_particle = bank.index.explain("بواشنطن");
+    assert!(!plain.words[0].matches.is_empty());
+    assert_eq!(with_particle.words[0].matches, plain.words[0].matches);
+    // A word that merely starts with one of those letters and is unknown stays unknown.
+    let why = bank.index.explain("بلابلابلا");
+    assert!(why.words[0].matches.is_empty());
+}
+
+#[test]
+fn a_question_two_answers_claim_is_not_answered_confidently() {
+    let bank = shipped_bank();
+    // "worth", "nimbus" and "contract" are in the titles or aliases of the value answer and of
+    // the secrecy answer alike.
+    let q = "how much money is the nimbus contract";
+    let why = bank.index.explain(q);
+    assert_eq!(
+        why.doubt,
+        Some("another answer claims the question as much")
+    );
+    let got = ask(&bank, q);
+    assert_eq!(got.tier, Tier::Closest);
+    assert_eq!(got.closest.as_deref(), Some("nimbus-value"));
+}
+
+#[test]
+fn the_judge_orders_suggestions_by_how_likely_each_is() {
+    let bank = shipped_bank();
+    let why = bank.index.explain("what's amazon's justification");
+    let best = why
+        .candidates
+        .iter()
+        .max_by(|a, b| a.likely.total_cmp(&b.likely))
+        .expect("candidates");
+    assert_eq!(bank.answers[best.doc].id, "amazon-position");
+    assert_eq!(why.outcome.ranked.first().map(|s| s.doc), Some(best.doc));
+}
