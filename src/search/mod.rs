@@ -302,12 +302,18 @@ impl Index {
     pub fn ask(&self, question: &str) -> Outcome {
         let query = self.query(question);
         let mut ranked = self.candidates(&query);
-        // A question that is an alias or title, as typed or with its typos corrected.
+        // A question that is an alias or title, as typed or with its typos corrected. Not one
+        // that only reads as one because two of its words mean one thing: "how many servers
+        // are in the nimbus data centers" asks more than "nimbus data centres".
         let typed: Vec<&str> = query.iter().map(|w| w.term.as_str()).collect();
-        let exact = self
-            .exact
-            .get(&typed.join(" "))
-            .or_else(|| self.exact.get(&self.corrected_key(&query)))
+        let repeated = self.analyzer.terms(question).count() != query.len();
+        let exact = (!repeated)
+            .then(|| {
+                self.exact
+                    .get(&typed.join(" "))
+                    .or_else(|| self.exact.get(&self.corrected_key(&query)))
+            })
+            .flatten()
             .map(|&d| d as usize);
         if let Some(doc) = exact {
             ranked.retain(|s| s.doc != doc && s.coverage >= MIN_SUGGEST_COVERAGE);

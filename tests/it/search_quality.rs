@@ -242,8 +242,8 @@ fn second_tuned_set_meets_its_figures() {
     assert!(more.right_given >= 112, "{line}");
     assert!(more.right_first_pct() >= 93.7, "{line}");
     assert!(more.wrong_confident <= 1, "{line}");
-    assert!(more.refused_answered <= 2, "{line}");
-    assert!(more.refused_closest <= 19, "{line}");
+    assert!(more.refused_answered <= 1, "{line}");
+    assert!(more.refused_closest <= 20, "{line}");
 }
 
 /// The part kept aside: aggregates only, never its cases.
