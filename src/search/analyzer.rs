@@ -53,6 +53,34 @@ impl Analyzer {
         concepts: impl IntoIterator<Item = Vec<&'a str>>,
         fillers: impl IntoIterator<Item = &'a str>,
     ) -> Analyzer {
+        // Every single-word variant first, then the phrases: a phrase's words are compared by
+        // their keys, which depend on the variants, so a phrase listed before a variant of one
+        // of its words ("server farm" before "servers") must not be keyed without it.
+        let mut phrases: Vec<(Vec<String>, String)> = Vec::new();
+        for concept in concepts {
+            let mut terms = concept.into_iter().map(normalize).filter(|t| !t.is_empty());
+            let Some(name) = terms.next() else {
+                continue;
+            };
+            // A concept named by a phrase becomes one term, its words joined.
+            let canonical = words(&name).collect::<Vec<_>>().join("_");
+            let name_words: Vec<String> = words(&name).map(str::to_string).collect();
+            if name_words.len() > 1 {
+                phrases.push((name_words, canonical.clone()));
+            }
+            for term in terms {
+                let term_words: Vec<String> = words(&term).map(str::to_string).collect();
+                if term_words.len() == 1 {
+                    self.add_variant(&term_words[0], &canonical);
+                } else {
+                    phrases.push((term_words, canonical.clone()));
+                }
+            }
+        }
+        for (phrase_words, canonical) in phrases {
+            let keys = phrase_words.iter().map(|w| self.word_key(w)).collect();
+            self.add_phrase(keys, Some(canonical));
+        }
         for filler in fillers {
             let folded = normalize(filler);
             let keys: Vec<String> = words(&folded).map(|w| self.word_key(w)).collect();
@@ -62,28 +90,6 @@ impl Analyzer {
                     self.stopwords.insert(folded);
                 }
                 _ => self.add_phrase(keys, None),
-            }
-        }
-        for concept in concepts {
-            let mut terms = concept.into_iter().map(normalize).filter(|t| !t.is_empty());
-            let Some(name) = terms.next() else {
-                continue;
-            };
-            // A concept named by a phrase becomes one term, its words joined.
-            let canonical = words(&name).collect::<Vec<_>>().join("_");
-            let name_words: Vec<&str> = words(&name).collect();
-            if name_words.len() > 1 {
-                let keys = name_words.iter().map(|w| self.word_key(w)).collect();
-                self.add_phrase(keys, Some(canonical.clone()));
-            }
-            for term in terms {
-                let term_words: Vec<&str> = words(&term).collect();
-                if term_words.len() == 1 {
-                    self.add_variant(term_words[0], &canonical);
-                } else {
-                    let keys = term_words.iter().map(|w| self.word_key(w)).collect();
-                    self.add_phrase(keys, Some(canonical.clone()));
-                }
             }
         }
         for list in self.phrases.values_mut() {
@@ -219,6 +225,18 @@ mod tests {
         );
         assert_eq!(a.key("sacked"), a.key("fire"));
         assert_eq!(a.key("فصلت"), a.key("fire"));
+    }
+
+    #[test]
+    fn a_phrase_matches_whatever_the_order_of_its_concept() {
+        // "servers" makes "server" a variant after "server farm" was listed.
+        let a = Analyzer::new(["the"], Vec::<Vec<&str>>::new()).with_meaning(
+            [vec!["data centre", "server farm", "servers"]],
+            Vec::<&str>::new(),
+        );
+        assert_eq!(a.key("the server farm"), "data_centre");
+        assert_eq!(a.key("servers"), "data_centre");
+        assert_eq!(a.key("data centre"), "data_centre");
     }
 
     #[test]

@@ -220,8 +220,8 @@ fn fresh_tuned_set_meets_its_figures() {
     // Set at the level reached (issue 12 asks for 97 % given; see BENCHMARKS.md), so that a
     // regression fails CI.
     let line = fresh.line("search_fresh");
-    assert!(fresh.right_given >= 252, "{line}");
-    assert!(fresh.right_first_pct() >= 97.0, "{line}");
+    assert!(fresh.right_given >= 262, "{line}");
+    assert!(fresh.right_first_pct() >= 98.0, "{line}");
     assert!(fresh.wrong_confident == 0, "{line}");
     assert!(fresh.refused_answered == 0, "{line}");
     assert!(fresh.refused_closest <= 7, "{line}");
@@ -239,11 +239,11 @@ fn second_tuned_set_meets_its_figures() {
     assert!(more.answerable >= 140 && more.refused >= 150);
     let line = more.line("search_fresh_more");
     // The levels reached (BENCHMARKS.md), so that a regression fails CI.
-    assert!(more.right_given >= 112, "{line}");
-    assert!(more.right_first_pct() >= 93.7, "{line}");
-    assert!(more.wrong_confident <= 1, "{line}");
+    assert!(more.right_given >= 124, "{line}");
+    assert!(more.right_first_pct() >= 95.6, "{line}");
+    assert!(more.wrong_confident == 0, "{line}");
     assert!(more.refused_answered <= 1, "{line}");
-    assert!(more.refused_closest <= 20, "{line}");
+    assert!(more.refused_closest <= 19, "{line}");
 }
 
 /// The part kept aside: aggregates only, never its cases.
