@@ -115,9 +115,6 @@ const RIVAL_COVERAGE_SHARE: f32 = 0.9;
 const RIVAL_STRONG_SHARE: f32 = 0.75;
 /// A title word sets its answer apart when its idf is at least this share of the highest.
 const DISTINGUISHING_IDF_SHARE: f32 = 0.9;
-/// A question with this many words the bank has never seen (typos included) is not answered
-/// confidently: its subject is likely something the bank does not cover.
-const MAX_UNKNOWN_WORDS: usize = 2;
 
 /// How a candidate answer is tied to the question through its strong fields.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -300,13 +297,13 @@ impl Index {
     /// when that fails, only about the lexical candidates, and can only make a closest match:
     /// alone it finds something "similar" to nearly any question.
     pub fn ask(&self, question: &str) -> Outcome {
-        let query = self.query(question);
+        let (query, asked) = self.query_counted(question);
         let mut ranked = self.candidates(&query);
         // A question that is an alias or title, as typed or with its typos corrected. Not one
         // that only reads as one because two of its words mean one thing: "how many servers
         // are in the nimbus data centers" asks more than "nimbus data centres".
         let typed: Vec<&str> = query.iter().map(|w| w.term.as_str()).collect();
-        let repeated = self.analyzer.terms(question).count() != query.len();
+        let repeated = asked != query.len();
         let exact = (!repeated)
             .then(|| {
                 self.exact
@@ -333,17 +330,13 @@ impl Index {
             };
         }
         let script = crate::text::dominant_script(question);
-        let sure = ranked
+        let answer = ranked
             .first()
             .filter(|top| self.confident(&query, script, top, &ranked))
             .map(|top| top.doc);
-        // A word the bank has never seen ("pentagon", "saudi") may be what the question is
-        // really about, and the answer cannot speak to it: the best match is then only probably
-        // it, and the judge decides whether even that holds.
-        let answer = sure.filter(|_| Self::unknown_words(&query) == 0);
         let closest = match answer {
             Some(_) => None,
-            None => self.judge(question, &query, &mut ranked),
+            None => self.judge(question, &query, script, &mut ranked),
         };
         let shown = answer.or(closest);
         ranked.retain(|s| Some(s.doc) == shown || s.coverage >= MIN_SUGGEST_COVERAGE);
@@ -384,16 +377,16 @@ impl Index {
         };
         if !enough {
             Some("it explains too little of the question, or too little of it in its title, aliases, tags or people")
-        } else if Self::unknown_words(query) >= MAX_UNKNOWN_WORDS {
-            Some("the question has words the bank has never seen")
+        } else if Self::unknown_words(query) > 0 {
+            // A word the bank has never seen ("pentagon", "saudi") may be what the question
+            // is really about, and the answer cannot speak to it.
+            Some("the question has a word the bank has never seen")
         } else if self.points_elsewhere(query, top.doc) {
             Some("a rare word of the question belongs to another answer")
         } else if self.distinguished_away(query, script, top, ranked) {
             Some("its title has a word that sets it apart, which the question lacks")
         } else if self.claimed_twice(query, top, &anchor, ranked) {
             Some("another answer claims the question as much")
-        } else if Self::unknown_words(query) > 0 {
-            Some("the question has a word the bank has never seen")
         } else {
             None
         }
@@ -518,13 +511,18 @@ impl Index {
     /// The closest match, when the lexical rules did not answer: the candidates are reordered
     /// by how likely each is the answer (words and meaning together), and the best is given
     /// when it is likely right at all. Without the encoder there is no closest match.
-    fn judge(&self, question: &str, query: &[QueryWord], ranked: &mut [Scored]) -> Option<usize> {
+    fn judge(
+        &self,
+        question: &str,
+        query: &[QueryWord],
+        script: Option<crate::text::Script>,
+        ranked: &mut [Scored],
+    ) -> Option<usize> {
         if ranked.is_empty() {
             return None;
         }
         let encoder = Encoder::try_shared().ok()?;
         let asked = encoder.encode(question);
-        let script = crate::text::dominant_script(question);
         let evidence = self.evidence(query, script, ranked, Some((encoder, &asked)));
         let features = judge::rank_features(&evidence);
         let mut order: Vec<(f32, usize)> = features
@@ -635,11 +633,18 @@ impl Index {
     /// has never seen must outweigh a common one (off-topic questions are mostly such words),
     /// yet one unknown word in a long, clearly on-topic question must not sink it.
     fn query(&self, text: &str) -> Vec<QueryWord> {
+        self.query_counted(text).0
+    }
+
+    /// [`Index::query`], with how many terms the question had before a term asked twice was
+    /// counted once.
+    fn query_counted(&self, text: &str) -> (Vec<QueryWord>, usize) {
         let max_idf = bm25_idf(self.docs as f32, 0.5);
         let telling = |idf: f32| 1.0 + COVERAGE_IDF_SHARE * idf / max_idf;
         let mut seen = HashSet::new();
-        self.analyzer
-            .terms_with_words(text)
+        let terms = self.analyzer.terms_with_words(text);
+        let asked = terms.len();
+        let words = terms
             .into_iter()
             // A word asked twice is still one word of the question.
             .filter(|(term, _)| seen.insert(term.clone()))
@@ -656,7 +661,8 @@ impl Index {
                     weight,
                 }
             })
-            .collect()
+            .collect();
+        (words, asked)
     }
 
     /// Ranks documents for the terms of a question, best first, at most `limit`.
@@ -835,14 +841,8 @@ impl Index {
     /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google"), when what stays is a word
     /// the bank knows.
     fn without_clitic(&self, word: &str) -> Option<u32> {
+        // Only Arabic words start with these.
         const CLITICS: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "ب", "ل", "ف", "ك", "و"];
-        if !word
-            .chars()
-            .next()
-            .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
-        {
-            return None;
-        }
         CLITICS.iter().find_map(|clitic| {
             let rest = word.strip_prefix(clitic)?;
             if rest.chars().count() < 3 {

@@ -38,6 +38,13 @@ pub fn options() -> nimbus_bot::bank::LoadOptions {
     }
 }
 
+/// The shipped bank, loaded.
+pub fn shipped_bank() -> nimbus_bot::bank::Bank {
+    nimbus_bot::bank::load(&responses_dir(), &options())
+        .bank
+        .expect("the shipped bank loads")
+}
+
 /// The fixture bank, loaded.
 pub fn fixture_bank() -> nimbus_bot::bank::Bank {
     let loaded = nimbus_bot::bank::load(&fixture_dir(), &options());

@@ -9,7 +9,7 @@ use nimbus_bot::bank::Bank;
 use nimbus_bot::commands::{ask, AskResult, Tier};
 use serde::Deserialize;
 
-use crate::{options, responses_dir};
+use crate::shipped_bank;
 
 #[derive(Deserialize)]
 struct DevSet {
@@ -30,12 +30,6 @@ fn dev_set(name: &str) -> DevSet {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
     toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn shipped_bank() -> Bank {
-    nimbus_bot::bank::load(&responses_dir(), &options())
-        .bank
-        .expect("shipped bank loads")
 }
 
 /// The figures issue 12 judges search by, over one dev set.

@@ -1,16 +1,9 @@
 //! The search rules issue 12 added, on the shipped bank: what `Index::explain` reports of a
 //! question's words and why a reply is or is not a confident answer.
 
-use nimbus_bot::bank::Bank;
 use nimbus_bot::commands::{ask, Tier};
 
-use crate::{options, responses_dir};
-
-fn shipped_bank() -> Bank {
-    nimbus_bot::bank::load(&responses_dir(), &options())
-        .bank
-        .expect("shipped bank loads")
-}
+use crate::shipped_bank;
 
 #[test]
 fn a_year_is_never_typo_corrected_into_another() {
