@@ -155,13 +155,7 @@ pub fn serve_setup(
     api_base: &str,
     top: &str,
 ) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
-        &dir.path().join("bank"),
-    );
-    let token_file = dir.path().join("discord-token");
-    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write token file");
+    let (dir, token_file) = crate::fixture_folder(TOKEN);
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,

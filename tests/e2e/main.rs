@@ -729,12 +729,9 @@ fn setup(standin: &StandIn, token: &str) -> (tempfile::TempDir, PathBuf, PathBuf
     setup_with(standin, token, &format!("guild_ids = [{GUILD}]\n"))
 }
 
-/// [`setup`] with `discord` (lines of the `[discord]` table) in place of the one guild.
-fn setup_with(
-    standin: &StandIn,
-    token: &str,
-    discord: &str,
-) -> (tempfile::TempDir, PathBuf, PathBuf) {
+/// A temporary folder holding a copy of the fixture bank (`bank/`) and a token file with
+/// `token`, for a config file the caller writes beside them.
+pub fn fixture_folder(token: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank"),
@@ -742,6 +739,16 @@ fn setup_with(
     );
     let token_file = dir.path().join("discord-token");
     std::fs::write(&token_file, format!("{token}\n")).expect("write token file");
+    (dir, token_file)
+}
+
+/// [`setup`] with `discord` (lines of the `[discord]` table) in place of the one guild.
+fn setup_with(
+    standin: &StandIn,
+    token: &str,
+    discord: &str,
+) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, token_file) = fixture_folder(token);
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
