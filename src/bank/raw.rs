@@ -263,6 +263,10 @@ pub struct Synonyms {
 pub struct Concept {
     /// The words or phrases; the first names the concept.
     pub terms: Vec<Spanned<String>>,
+    /// Whether the concept is a name (a company, a product, an agency): an answer that never
+    /// mentions a name the question gives cannot be a confident answer to it.
+    #[serde(default)]
+    pub name: bool,
 }
 
 /// Conversational phrases search ignores ("hey bot", "quick q").

@@ -637,13 +637,20 @@ pub(super) fn validate(
         groups.push(s.value.terms.iter().map(|t| t.get_ref().as_str()).collect());
     }
     let mut concepts: Vec<Vec<&str>> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for c in &parsed.concepts {
-        if c.value.terms.len() < 2 {
+        // A name may have one spelling ("palantir"); a concept maps two ways of saying a thing.
+        if c.value.terms.is_empty() || (c.value.terms.len() < 2 && !c.value.name) {
             r.error(
                 c.file,
                 &c.span,
-                "a concept needs at least two words or phrases",
+                "a concept needs at least two words or phrases (a name, `name = true`, at least one)",
             );
+        }
+        if c.value.name {
+            if let Some(first) = c.value.terms.first() {
+                names.push(first.get_ref().as_str());
+            }
         }
         for t in &c.value.terms {
             if crate::text::normalize(t.get_ref()).is_empty() {
@@ -661,7 +668,9 @@ pub(super) fn validate(
             fillers.push(p.get_ref().as_str());
         }
     }
-    let analyzer = Analyzer::new(stopwords, groups).with_meaning(concepts, fillers);
+    let analyzer = Analyzer::new(stopwords, groups)
+        .with_meaning(concepts, fillers)
+        .with_names(names);
 
     // Answers.
     let mut answers = Vec::new();

@@ -14,6 +14,8 @@ pub struct Analyzer {
     variants: HashMap<String, String>,
     /// Phrases of two or more words, by the key of their first word. Longest first.
     phrases: HashMap<String, Vec<Phrase>>,
+    /// The terms that are names (companies, products, agencies), as [`Analyzer::term`] gives them.
+    names: HashSet<String>,
 }
 
 /// The keys of a phrase's words and the term it becomes (`None`: filler, dropped).
@@ -96,6 +98,25 @@ impl Analyzer {
             list.sort_by_key(|(keys, _)| std::cmp::Reverse(keys.len()));
         }
         self
+    }
+
+    /// Marks the concepts named by `names` (each a concept's first term) as names: search asks
+    /// a confident answer to mention every name the question gives.
+    pub fn with_names<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Analyzer {
+        for name in names {
+            let folded = normalize(name);
+            let joined = words(&folded).collect::<Vec<_>>().join("_");
+            if !joined.is_empty() {
+                let term = self.term(&joined);
+                self.names.insert(term);
+            }
+        }
+        self
+    }
+
+    /// Whether a search term is a name (see [`Analyzer::with_names`]).
+    pub fn is_name(&self, term: &str) -> bool {
+        self.names.contains(term)
     }
 
     fn add_variant(&mut self, variant: &str, canonical: &str) {

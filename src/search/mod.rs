@@ -381,6 +381,8 @@ impl Index {
             // A word the bank has never seen ("pentagon", "saudi") may be what the question
             // is really about, and the answer cannot speak to it.
             Some("the question has a word the bank has never seen")
+        } else if self.lacks_name(query, top.doc) {
+            Some("the question names something the answer never mentions")
         } else if self.points_elsewhere(query, top.doc) {
             Some("a rare word of the question belongs to another answer")
         } else if self.distinguished_away(query, script, top, ranked) {
@@ -420,6 +422,19 @@ impl Index {
                     && self.idf[id as usize] >= rare
                     && self.posting(id, doc).is_none()
                     && self.postings[id as usize].iter().any(|p| p.strong)
+            })
+        })
+    }
+
+    /// Whether the question names something (a company, a product, an agency: the bank's
+    /// `name = true` concepts) that `doc` never mentions: "did amazon fire anyone like google
+    /// did" is not answered by the answer about Google's firings.
+    fn lacks_name(&self, query: &[QueryWord], doc: usize) -> bool {
+        query.iter().any(|word| {
+            word.matches.iter().any(|&(id, factor)| {
+                factor >= 1.0
+                    && self.analyzer.is_name(&self.words[id as usize])
+                    && self.posting(id, doc).is_none()
             })
         })
     }

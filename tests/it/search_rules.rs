@@ -63,3 +63,24 @@ fn the_judge_orders_suggestions_by_how_likely_each_is() {
     assert_eq!(bank.answers[best.doc].id, "amazon-position");
     assert_eq!(why.outcome.ranked.first().map(|s| s.doc), Some(best.doc));
 }
+
+#[test]
+fn a_company_the_answer_never_mentions_keeps_it_from_being_confident() {
+    let bank = shipped_bank();
+    // Every word but "amazon" is in the answer about Google's firings.
+    let q = "did amazon fire anyone for protesting nimbus like google did with the 28";
+    let why = bank.index.explain(q);
+    assert_eq!(
+        why.doubt,
+        Some("the question names something the answer never mentions")
+    );
+    assert_ne!(ask(&bank, q).tier, Tier::Answer);
+    // Arabic spellings are the same name; the Google answer is still confident when asked
+    // about Google.
+    let analyzer = bank.index.analyzer();
+    assert_eq!(analyzer.key("أمازون"), analyzer.key("amazon"));
+    assert!(analyzer.is_name(&analyzer.key("مايكروسوفت")));
+    let got = ask(&bank, "why did google fire the 28 workers");
+    assert_eq!(got.tier, Tier::Answer);
+    assert_eq!(got.entry.as_deref(), Some("google-firings-2024"));
+}

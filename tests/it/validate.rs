@@ -523,3 +523,18 @@ fn examples_are_kept_with_their_places_and_never_searched() {
     assert_eq!(result.entry, None);
     assert!(result.suggestions.is_empty(), "{:?}", result.suggestions);
 }
+
+#[test]
+fn a_concept_of_one_term_must_be_a_name() {
+    expect_error(
+        "[[concept]]\nterms = [\"palantir\"]\n",
+        1,
+        1,
+        "a concept needs at least two words or phrases",
+    );
+    let (_dir, diagnostics) = check_with("[[concept]]\nname = true\nterms = [\"palantir\"]\n");
+    assert!(
+        !diagnostics.iter().any(Diagnostic::is_error),
+        "{diagnostics:#?}"
+    );
+}
