@@ -110,6 +110,35 @@ pub fn dominant_script(text: &str) -> Option<Script> {
     (n * 3 >= total * 2).then_some(script)
 }
 
+/// The sentences of a long message that end in a question mark, joined, when there are such
+/// sentences and the message has more besides: "… i said that was about something else. anyway
+/// my actual question is how many got fired?" asks the last sentence. `None` for a message
+/// under `min_words` words, or one with no question mark, or one that is all question.
+pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
+    if message.split_whitespace().count() < min_words {
+        return None;
+    }
+    let mut asked = String::new();
+    let mut sentence_start = 0;
+    for (i, c) in message.char_indices() {
+        let end = i + c.len_utf8();
+        match c {
+            '?' | '؟' => {
+                let sentence = &message[sentence_start..end];
+                if !sentence.trim_matches(['?', '؟', ' ']).is_empty() {
+                    asked.push_str(sentence);
+                    asked.push(' ');
+                }
+                sentence_start = end;
+            }
+            '.' | '!' | '\n' | '…' => sentence_start = end,
+            _ => {}
+        }
+    }
+    let asked_words = asked.split_whitespace().count();
+    (asked_words > 0 && asked_words < message.split_whitespace().count()).then_some(asked)
+}
+
 /// Splits folded text into words.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|w| !w.is_empty())
@@ -248,6 +277,29 @@ fn stem_latin(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_message_is_asked_through_its_questions() {
+        let long =
+            "ok so context: my coworker and i were arguing at lunch about this and she said \
+                    google fired people. i said that was about something else. anyway my actual \
+                    question is how many workers got fired in total?";
+        assert_eq!(
+            asked_part(long, 20).as_deref().map(str::trim),
+            Some("anyway my actual question is how many workers got fired in total?")
+        );
+        let arabic = "مرحبا يا جماعة، اليوم كنت عم احكي مع صاحبي بالجامعة عن المقاطعة وكيف لازم \
+                      نوقف نستخدم منتجات الشركات المتورطة وهو قال انه ما الها دخل بشي... المهم، \
+                      قديش قيمة هالعقد بالدولار؟ بدي رقم اقنعه فيه";
+        assert_eq!(
+            asked_part(arabic, 20).as_deref().map(str::trim),
+            Some("المهم، قديش قيمة هالعقد بالدولار؟")
+        );
+        // Short, unquestioning, or all question: asked whole.
+        assert_eq!(asked_part("who won nimbus?", 20), None);
+        assert_eq!(asked_part(&"word ".repeat(30), 20), None);
+        assert_eq!(asked_part(&format!("{}?", "word ".repeat(30)), 20), None);
+    }
 
     #[test]
     fn folds_table() {

@@ -7,9 +7,9 @@ threshold would give, and prints the constants to paste into judge.rs.
 
     cargo build --release && pip install numpy && python3 tools/fit_tiers.py
 
-It never reads tests/data/search_holdout.toml: that set is kept aside to measure, not to fit.
-Two-fold figures (fit on one tuned file, measure on the other) say how well a fit carries over
-to questions it has not seen; the constants come from fitting on both.
+It never reads tests/data/search_holdout.toml or search_kept.toml: those sets are kept aside to
+measure, not to fit. Leave-one-out figures (fit on two tuned files, measure on the third) say how
+well a fit carries over to questions it has not seen; the constants come from fitting on all.
 """
 
 import json
@@ -23,10 +23,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "nimbus-bot"
-TUNED = ["tests/data/search_fresh.toml", "tests/data/search_fresh_more.toml"]
+TUNED = [
+    "tests/data/search_fresh.toml",
+    "tests/data/search_fresh_more.toml",
+    "tests/data/search_fresh_third.toml",
+]
 L2 = 1.0
 MAX_COUNTED_WORDS = 12.0
-THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7]
+CONTESTED_MARGIN = 0.1
+THRESHOLDS = [0.3, 0.4, 0.45, 0.5, 0.6, 0.7]
 
 
 def explain(case):
@@ -38,7 +43,7 @@ def explain(case):
 
 
 def load(path):
-    assert "holdout" not in path, "the kept-aside set is never fitted on"
+    assert "holdout" not in path and "kept" not in path, "the kept-aside sets are never fitted on"
     cases = tomllib.loads((ROOT / path).read_text())["case"]
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(explain, cases))
@@ -67,10 +72,13 @@ def prob(model, f):
     return 1 / (1 + np.exp(-(np.asarray(f) @ w + b)))
 
 
-def give_features(p_rank, f, unknown, words):
+def give_features(p_rank, p_second, f, unknown, words):
     """Mirrors judge::give_features."""
     words = max(words, 1)
-    return [p_rank, f[1], f[2], f[5], f[6], unknown, unknown / words, f[3], f[4], min(words, MAX_COUNTED_WORDS)]
+    return [
+        p_rank, f[1], f[2], f[5], f[6], unknown, unknown / words, f[3], f[4],
+        min(words, MAX_COUNTED_WORDS), p_second, float(f[6] >= 0.0),
+    ]
 
 
 def choose(ranker, case):
@@ -78,9 +86,12 @@ def choose(ranker, case):
     if not cands:
         return None
     ps = [prob(ranker, c["features"]) for c in cands]
-    best = int(np.argmax(ps))
-    g = give_features(ps[best], cands[best]["features"], case["unknown_words"], case["word_count"])
-    return cands[best]["entry"], g
+    # Ties keep lexical order, as the bot's stable sort does.
+    order = sorted(range(len(ps)), key=lambda i: -ps[i])
+    best = order[0]
+    second = ps[order[1]] if len(order) > 1 else 0.0
+    g = give_features(ps[best], second, cands[best]["features"], case["unknown_words"], case["word_count"])
+    return cands[best]["entry"], g, ps[best] - second < CONTESTED_MARGIN
 
 
 def fit_all(cases):
@@ -115,7 +126,7 @@ def report(name, ranker, giver, cases, th):
                 refused_given += 1
             continue
         chosen = choose(ranker, case)
-        if not chosen or prob(giver, chosen[1]) < th:
+        if not chosen or prob(giver, chosen[1]) < th or chosen[2]:
             continue
         if not case["expect"]:
             refused_given += 1
@@ -139,17 +150,17 @@ def main():
     if not BIN.exists():
         sys.exit(f"{BIN} is missing: run `cargo build --release` first")
     parts = {path: load(path) for path in TUNED}
-    a, b = TUNED
-    print("two-fold (fit on one tuned file, measured on the other):")
-    for train, test in [(a, b), (b, a)]:
-        ranker, giver = fit_all(parts[train])
+    print("leave one out (fit on the other tuned files, measured on this one):")
+    for test in TUNED:
+        train = [c for path in TUNED if path != test for c in parts[path]]
+        ranker, giver = fit_all(train)
         for th in THRESHOLDS:
-            report(f"{Path(train).stem} -> {Path(test).stem}", ranker, giver, parts[test], th)
-    everything = parts[a] + parts[b]
+            report(f"-> {Path(test).stem}", ranker, giver, parts[test], th)
+    everything = [c for path in TUNED for c in parts[path]]
     ranker, giver = fit_all(everything)
-    print("fitted on both:")
+    print("fitted on all:")
     for th in THRESHOLDS:
-        report("both", ranker, giver, everything, th)
+        report("all", ranker, giver, everything, th)
     print()
     print(rust("RANK_WEIGHTS", ranker[0]))
     print(f"const RANK_BIAS: f32 = {ranker[1]:.5f};")

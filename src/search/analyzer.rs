@@ -182,7 +182,7 @@ impl Analyzer {
             let word = all[i];
             i += 1;
             // A word a concept lists counts even where it is also a stop word ("how much").
-            if !self.stopwords.contains(word) || self.variants.contains_key(word) {
+            if !self.is_stopword_or_joined(word) || self.variants.contains_key(word) {
                 out.push((self.term(word), word.to_string()));
             }
         }
@@ -205,6 +205,16 @@ impl Analyzer {
     /// Whether `word` (folded) is a stop word or filler.
     pub fn is_stopword(&self, word: &str) -> bool {
         self.stopwords.contains(word)
+    }
+
+    /// A stop word, or "and", "so", "in", "for" (و, ف, ب, ل) written onto one: Arabic joins
+    /// them to the next word, so "ومتى" ("and when") is as empty as "متى".
+    fn is_stopword_or_joined(&self, word: &str) -> bool {
+        self.stopwords.contains(word)
+            || ["و", "ف", "ب", "ل"].iter().any(|joined| {
+                word.strip_prefix(joined)
+                    .is_some_and(|rest| rest.chars().count() >= 2 && self.stopwords.contains(rest))
+            })
     }
 
     /// The terms of `text` joined by spaces: two texts with the same key ask the same thing.
@@ -258,6 +268,15 @@ mod tests {
         assert_eq!(a.key("the server farm"), "data_centre");
         assert_eq!(a.key("servers"), "data_centre");
         assert_eq!(a.key("data centre"), "data_centre");
+    }
+
+    #[test]
+    fn a_stop_word_with_and_written_onto_it_is_a_stop_word() {
+        let a = Analyzer::new(["متى", "شو"], Vec::<Vec<&str>>::new());
+        assert_eq!(a.key("ومتى بدأت"), a.key("متى بدأت"));
+        assert_eq!(a.key("وشو صار"), a.key("صار"));
+        // Only a whole stop word after the particle: "وقت" is not "و" + "قت".
+        assert_eq!(a.key("وقت"), "وقت");
     }
 
     #[test]

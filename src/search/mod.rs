@@ -106,6 +106,9 @@ const COVERAGE_IDF_SHARE: f32 = 1.0;
 const MIN_SUGGEST_COVERAGE: f32 = 0.45;
 /// How many lexical candidates are judged (precision rules, the encoder).
 const CANDIDATES: usize = 6;
+/// A message of at least this many words is long enough that its questions may be asked on
+/// their own.
+const LONG_MESSAGE_WORDS: usize = 20;
 /// How much of the question a lexical candidate must explain to be judged at all.
 const MIN_CANDIDATE_COVERAGE: f32 = 0.25;
 /// A candidate explaining this share of the top one's coverage is a rival for it.
@@ -296,7 +299,29 @@ impl Index {
     /// Lexical evidence alone decides a confident answer. The sentence encoder is asked only
     /// when that fails, only about the lexical candidates, and can only make a closest match:
     /// alone it finds something "similar" to nearly any question.
+    ///
+    /// A long message that search cannot place is asked again through its questions alone
+    /// ("… anyway, my actual question is how many got fired?"): the story around a question
+    /// dilutes it.
     pub fn ask(&self, question: &str) -> Outcome {
+        let whole = self.ask_whole(question);
+        if whole.answer.is_some() || whole.closest.is_some() {
+            return whole;
+        }
+        match crate::text::asked_part(question, LONG_MESSAGE_WORDS) {
+            Some(part) => {
+                let focused = self.ask_whole(part.trim());
+                if focused.answer.is_some() || focused.closest.is_some() {
+                    focused
+                } else {
+                    whole
+                }
+            }
+            None => whole,
+        }
+    }
+
+    fn ask_whole(&self, question: &str) -> Outcome {
         let (query, asked) = self.query_counted(question);
         let mut ranked = self.candidates(&query);
         // A question that is an alias or title, as typed or with its typos corrected. Not one
@@ -332,33 +357,22 @@ impl Index {
         let script = crate::text::dominant_script(question);
         let answer = ranked
             .first()
-            .filter(|top| self.confident(&query, script, top, &ranked))
+            .filter(|top| self.doubt(&query, script, top, &ranked).is_none())
             .map(|top| top.doc);
-        let closest = match answer {
-            Some(_) => None,
+        let (closest, likely) = match answer {
+            Some(_) => (None, Vec::new()),
             None => self.judge(question, &query, script, &mut ranked),
         };
         let shown = answer.or(closest);
-        ranked.retain(|s| Some(s.doc) == shown || s.coverage >= MIN_SUGGEST_COVERAGE);
+        ranked.retain(|s| {
+            Some(s.doc) == shown || s.coverage >= MIN_SUGGEST_COVERAGE || likely.contains(&s.doc)
+        });
         ranked.truncate(3);
         Outcome {
             answer,
             closest,
             ranked,
         }
-    }
-
-    /// Whether the best candidate answers the question: it explains enough of it through its
-    /// strong fields, no rare word of the question belongs to another candidate instead, and
-    /// the question does not miss the word that sets it apart from an equally good neighbour.
-    fn confident(
-        &self,
-        query: &[QueryWord],
-        script: Option<crate::text::Script>,
-        top: &Scored,
-        ranked: &[Scored],
-    ) -> bool {
-        self.doubt(query, script, top, ranked).is_none()
     }
 
     /// The first reason the best candidate is not a confident answer, if any.
@@ -490,7 +504,6 @@ impl Index {
     }
 
     /// The lexical candidates worth judging, best first.
-    /// The lexical candidates worth judging, best first.
     fn candidates(&self, query: &[QueryWord]) -> Vec<Scored> {
         let mut ranked = self.rank(query, CANDIDATES);
         ranked.retain(|s| s.coverage >= MIN_CANDIDATE_COVERAGE);
@@ -525,18 +538,23 @@ impl Index {
 
     /// The closest match, when the lexical rules did not answer: the candidates are reordered
     /// by how likely each is the answer (words and meaning together), and the best is given
-    /// when it is likely right at all. Without the encoder there is no closest match.
+    /// when it is likely right at all and no other is about as likely ("who won nimbus" is as
+    /// much the award as the other tenders: neither is given, both are offered). Also the
+    /// candidates likely enough to offer as suggestions whatever their coverage. Without the
+    /// encoder there is no closest match.
     fn judge(
         &self,
         question: &str,
         query: &[QueryWord],
         script: Option<crate::text::Script>,
         ranked: &mut [Scored],
-    ) -> Option<usize> {
+    ) -> (Option<usize>, Vec<usize>) {
         if ranked.is_empty() {
-            return None;
+            return (None, Vec::new());
         }
-        let encoder = Encoder::try_shared().ok()?;
+        let Ok(encoder) = Encoder::try_shared() else {
+            return (None, Vec::new());
+        };
         let asked = encoder.encode(question);
         let evidence = self.evidence(query, script, ranked, Some((encoder, &asked)));
         let features = judge::rank_features(&evidence);
@@ -547,15 +565,26 @@ impl Index {
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let (p_best, best) = order[0];
+        let p_second = order.get(1).map_or(0.0, |&(p, _)| p);
         let give = judge::give(&judge::give_features(
             p_best,
+            p_second,
             &features[best],
             Self::unknown_words(query),
             query.len(),
         ));
+        let likely = order
+            .iter()
+            .filter(|&&(p, _)| p >= judge::SUGGEST_LIKELY)
+            .map(|&(_, i)| ranked[i].doc)
+            .collect();
         let reordered: Vec<Scored> = order.iter().map(|&(_, i)| ranked[i]).collect();
         ranked.copy_from_slice(&reordered);
-        (give >= judge::GIVE_THRESHOLD).then_some(ranked[0].doc)
+        let contested = p_best - p_second < judge::CONTESTED_MARGIN;
+        (
+            (give >= judge::GIVE_THRESHOLD && !contested).then_some(ranked[0].doc),
+            likely,
+        )
     }
 
     /// The best cosine between the question and the document's titles and aliases, encoding
@@ -822,10 +851,14 @@ impl Index {
             return Vec::new();
         }
         let mut found: Vec<u32> = Vec::new();
+        // Arabic packs its words close: a four-letter word with one letter changed is usually
+        // another word (راتب "salary", كاتب "writer"); a letter left out or doubled is a typo.
+        let arabic = crate::text::dominant_script(word) == Some(crate::text::Script::Arabic);
         for form in [term, word] {
             if form.chars().count() < 4 {
                 continue;
             }
+            let swap_ok = !arabic || form.chars().count() >= 5;
             let mut candidates: Vec<String> = deletions(form);
             candidates.push(form.to_string());
             for c in &candidates {
@@ -836,9 +869,11 @@ impl Index {
                     .take_while(|&&(h, _)| h == hash)
                     .map(|&(_, id)| id);
                 // Shared deletions also pair words two edits apart; keep one edit (or a swap).
-                found.extend(
-                    ids.filter(|&id| strsim::osa_distance(form, &self.words[id as usize]) <= 1),
-                );
+                found.extend(ids.filter(|&id| {
+                    let other = &self.words[id as usize];
+                    strsim::osa_distance(form, other) <= 1
+                        && (swap_ok || form.chars().count() != other.chars().count())
+                }));
                 // A deletion from the query that is itself a term: one extra letter was typed.
                 if c != form {
                     if let Some(&id) = self.terms.get(c.as_str()) {
@@ -853,18 +888,29 @@ impl Index {
     }
 
     /// An Arabic word the bank does not know, read without the particles written onto its
-    /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google"), when what stays is a word
+    /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google", "هالعقد" "this contract") or
+    /// the pronoun or plural written onto its end ("طردتهم" "fired them"), when what stays is a word
     /// the bank knows.
     fn without_clitic(&self, word: &str) -> Option<u32> {
-        // Only Arabic words start with these.
-        const CLITICS: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "ب", "ل", "ف", "ك", "و"];
-        CLITICS.iter().find_map(|clitic| {
-            let rest = word.strip_prefix(clitic)?;
-            if rest.chars().count() < 3 {
-                return None;
-            }
-            self.terms.get(&self.analyzer.term(rest)).copied()
-        })
+        // Only Arabic words start or end with these.
+        const CLITICS: [&str; 11] = ["وب", "ول", "فب", "فل", "وك", "ها", "ب", "ل", "ف", "ك", "و"];
+        // Pronouns, and the plural "وا" of verbs ("دعموا" "they supported").
+        const PRONOUNS: [&str; 7] = ["هم", "ها", "هن", "كم", "نا", "وا", "ه"];
+        let known = |rest: &str| {
+            (rest.chars().count() >= 3)
+                .then(|| self.terms.get(&self.analyzer.term(rest)).copied())
+                .flatten()
+        };
+        CLITICS
+            .iter()
+            // "ها" is "this" only before the article: "هالعقد", not "هاتف".
+            .filter(|&&clitic| clitic != "ها" || word.starts_with("هال"))
+            .find_map(|clitic| known(word.strip_prefix(clitic)?))
+            .or_else(|| {
+                PRONOUNS
+                    .iter()
+                    .find_map(|pronoun| known(word.strip_suffix(pronoun)?))
+            })
     }
 
     /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input
