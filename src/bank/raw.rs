@@ -267,6 +267,10 @@ pub struct Concept {
     /// mentions a name the question gives cannot be a confident answer to it.
     #[serde(default)]
     pub name: bool,
+    /// Other names an answer may use for this one (`aws` for `amazon`): mentioning any of them
+    /// counts as mentioning this name. Only with `name = true`.
+    #[serde(default)]
+    pub includes: Vec<Spanned<String>>,
 }
 
 /// Conversational phrases search ignores ("hey bot", "quick q").

@@ -637,7 +637,7 @@ pub(super) fn validate(
         groups.push(s.value.terms.iter().map(|t| t.get_ref().as_str()).collect());
     }
     let mut concepts: Vec<Vec<&str>> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
+    let mut names: Vec<(&str, Vec<&str>)> = Vec::new();
     for c in &parsed.concepts {
         // A name may have one spelling ("palantir"); a concept maps two ways of saying a thing.
         if c.value.terms.is_empty() || (c.value.terms.len() < 2 && !c.value.name) {
@@ -649,8 +649,16 @@ pub(super) fn validate(
         }
         if c.value.name {
             if let Some(first) = c.value.terms.first() {
-                names.push(first.get_ref().as_str());
+                let includes = c.value.includes.iter().map(|t| t.get_ref().as_str());
+                names.push((first.get_ref().as_str(), includes.collect()));
             }
+        } else if let Some(first) = c.value.includes.first() {
+            r.error_hint(
+                c.file,
+                &first.span(),
+                "`includes` lists other names for a name",
+                "add `name = true`, or remove `includes`",
+            );
         }
         for t in &c.value.terms {
             if crate::text::normalize(t.get_ref()).is_empty() {

@@ -14,8 +14,9 @@ pub struct Analyzer {
     variants: HashMap<String, String>,
     /// Phrases of two or more words, by the key of their first word. Longest first.
     phrases: HashMap<String, Vec<Phrase>>,
-    /// The terms that are names (companies, products, agencies), as [`Analyzer::term`] gives them.
-    names: HashSet<String>,
+    /// The terms that are names (companies, products, agencies), as [`Analyzer::term`] gives
+    /// them, each with the other names whose mention counts as its own.
+    names: HashMap<String, Vec<String>>,
 }
 
 /// The keys of a phrase's words and the term it becomes (`None`: filler, dropped).
@@ -100,23 +101,39 @@ impl Analyzer {
         self
     }
 
-    /// Marks the concepts named by `names` (each a concept's first term) as names: search asks
-    /// a confident answer to mention every name the question gives.
-    pub fn with_names<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Analyzer {
-        for name in names {
-            let folded = normalize(name);
-            let joined = words(&folded).collect::<Vec<_>>().join("_");
-            if !joined.is_empty() {
-                let term = self.term(&joined);
-                self.names.insert(term);
+    /// Marks the concepts named by `names` (each a concept's first term, with the other names
+    /// an answer may use for it) as names: search asks a confident answer to mention every
+    /// name the question gives.
+    pub fn with_names<'a>(
+        mut self,
+        names: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+    ) -> Analyzer {
+        for (name, includes) in names {
+            if let Some(term) = self.name_term(name) {
+                let also = includes
+                    .into_iter()
+                    .filter_map(|n| self.name_term(n))
+                    .collect();
+                self.names.insert(term, also);
             }
         }
         self
     }
 
+    fn name_term(&self, name: &str) -> Option<String> {
+        let folded = normalize(name);
+        let joined = words(&folded).collect::<Vec<_>>().join("_");
+        (!joined.is_empty()).then(|| self.term(&joined))
+    }
+
     /// Whether a search term is a name (see [`Analyzer::with_names`]).
     pub fn is_name(&self, term: &str) -> bool {
-        self.names.contains(term)
+        self.names.contains_key(term)
+    }
+
+    /// The other names whose mention counts as mentioning the name `term`.
+    pub fn also_named(&self, term: &str) -> &[String] {
+        self.names.get(term).map_or(&[], Vec::as_slice)
     }
 
     fn add_variant(&mut self, variant: &str, canonical: &str) {

@@ -409,8 +409,9 @@ impl Index {
     }
 
     /// Whether another candidate explains the question as well as the top one and is as tied
-    /// to it through its own title, aliases, tags or people: two answers claim the question, so
-    /// neither is certain (the judge then picks by words and meaning together).
+    /// to it through its own title, aliases, tags or people, or explains enough of it and is
+    /// tied to it at least as much: two answers claim the question, so neither is certain (the
+    /// judge then picks by words and meaning together).
     fn claimed_twice(
         &self,
         query: &[QueryWord],
@@ -419,9 +420,12 @@ impl Index {
         ranked: &[Scored],
     ) -> bool {
         ranked.iter().skip(1).any(|s| {
-            s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE
-                && self.anchor(query, s.doc).strong_share
-                    >= anchor.strong_share * RIVAL_STRONG_SHARE
+            let rival = self.anchor(query, s.doc).strong_share;
+            (s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE
+                && rival >= anchor.strong_share * RIVAL_STRONG_SHARE)
+                // The top's lead rests on its body alone: the rival is as tied to the question
+                // through its own title and aliases (the 2022 vote and the 2025 proposal).
+                || (s.coverage >= MIN_COVERAGE && rival >= anchor.strong_share)
         })
     }
 
@@ -441,14 +445,21 @@ impl Index {
     }
 
     /// Whether the question names something (a company, a product, an agency: the bank's
-    /// `name = true` concepts) that `doc` never mentions: "did amazon fire anyone like google
+    /// `name = true` concepts) that `doc` never mentions, under it or a name it includes
+    /// (AWS for Amazon): "did amazon fire anyone like google
     /// did" is not answered by the answer about Google's firings.
     fn lacks_name(&self, query: &[QueryWord], doc: usize) -> bool {
         query.iter().any(|word| {
             word.matches.iter().any(|&(id, factor)| {
+                let term = &self.words[id as usize];
                 factor >= 1.0
-                    && self.analyzer.is_name(&self.words[id as usize])
+                    && self.analyzer.is_name(term)
                     && self.posting(id, doc).is_none()
+                    && !self.analyzer.also_named(term).iter().any(|also| {
+                        self.terms
+                            .get(also)
+                            .is_some_and(|&a| self.posting(a, doc).is_some())
+                    })
             })
         })
     }
@@ -580,7 +591,8 @@ impl Index {
             .collect();
         let reordered: Vec<Scored> = order.iter().map(|&(_, i)| ranked[i]).collect();
         ranked.copy_from_slice(&reordered);
-        let contested = p_best - p_second < judge::CONTESTED_MARGIN;
+        let contested =
+            p_best - p_second < judge::CONTESTED_MARGIN || self.lacks_name(query, ranked[0].doc);
         (
             (give >= judge::GIVE_THRESHOLD && !contested).then_some(ranked[0].doc),
             likely,

@@ -150,11 +150,15 @@ impl Figures {
     }
 }
 
+/// The first dev set, written before the closest tier existed. It measured confident answers
+/// only; now that two answers claiming a question as much give a closest match instead, the
+/// right entry *given* (answer or closest match) is the measure, with confident answers kept
+/// at the level reached (BENCHMARKS.md).
 #[test]
-fn dev_set_top1_accuracy_is_at_least_90_percent() {
+fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
     let dev = dev_set("search_dev.toml");
     let bank = shipped_bank();
-    let mut right = 0;
+    let (mut right, mut confident) = (0, 0);
     let mut wrong_answers = Vec::new();
     let mut off_topic_answered = Vec::new();
     let (mut en, mut ar) = (0, 0);
@@ -163,23 +167,37 @@ fn dev_set_top1_accuracy_is_at_least_90_percent() {
             "ar" => ar += 1,
             _ => en += 1,
         }
-        let got = ask(&bank, &case.q).entry.unwrap_or_default();
-        if got == case.expect {
+        let got = ask(&bank, &case.q);
+        let given = got
+            .entry
+            .as_deref()
+            .or(got.closest.as_deref())
+            .unwrap_or_default();
+        if case.expect.is_empty() {
+            if got.tier == Tier::Answer {
+                off_topic_answered.push(format!("{:?} -> {given}", case.q));
+            } else {
+                right += 1;
+                confident += 1;
+            }
+        } else if given == case.expect {
             right += 1;
-        } else if case.expect.is_empty() {
-            off_topic_answered.push(format!("{:?} -> {got}", case.q));
+            confident += usize::from(got.tier == Tier::Answer);
         } else {
             wrong_answers.push(format!(
-                "{:?}: expected {}, got {got:?}",
-                case.q, case.expect
+                "{:?}: expected {}, got {:?} {given:?}",
+                case.q, case.expect, got.tier
             ));
         }
     }
     let total = dev.case.len();
     let accuracy = right as f64 / total as f64;
+    let confident_accuracy = confident as f64 / total as f64;
     println!(
-        "search dev set: top-1 accuracy {:.1}% ({right}/{total}; {en} English, {ar} Arabic)",
-        accuracy * 100.0
+        "search dev set: right entry given {:.1}% ({right}/{total}), as a confident answer {:.1}% \
+         ({confident}/{total}; refused cases count when not answered; {en} English, {ar} Arabic)",
+        accuracy * 100.0,
+        confident_accuracy * 100.0
     );
     for w in &wrong_answers {
         println!("  miss: {w}");
@@ -198,8 +216,13 @@ fn dev_set_top1_accuracy_is_at_least_90_percent() {
     );
     assert!(
         accuracy >= 0.90,
-        "top-1 accuracy {:.1}% is below 90%: {wrong_answers:#?}",
+        "right entry given {:.1}% is below 90%: {wrong_answers:#?}",
         accuracy * 100.0
+    );
+    assert!(
+        confident_accuracy >= 0.888,
+        "confident answers {:.1}% fell below the level reached",
+        confident_accuracy * 100.0
     );
 }
 
@@ -234,11 +257,11 @@ fn tuned_set_keeps(file: &str, name: &str, floors: Floors) -> Figures {
 #[test]
 fn fresh_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 259,
-        right_first_pct: 96.7,
-        wrong_confident: 1,
+        right_given: 260,
+        right_first_pct: 97.0,
+        wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 11,
+        refused_closest: 8,
     };
     let fresh = tuned_set_keeps("search_fresh.toml", "search_fresh", floors);
     assert!(fresh.answerable >= 200 && fresh.refused >= 40);
@@ -253,7 +276,7 @@ fn second_tuned_set_meets_its_figures() {
         right_first_pct: 96.4,
         wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 20,
+        refused_closest: 17,
     };
     let more = tuned_set_keeps("search_fresh_more.toml", "search_fresh_more", floors);
     assert!(more.answerable >= 140 && more.refused >= 150);
@@ -268,7 +291,7 @@ fn third_tuned_set_meets_its_figures() {
         right_first_pct: 94.9,
         wrong_confident: 2,
         refused_answered: 1,
-        refused_closest: 10,
+        refused_closest: 6,
     };
     let third = tuned_set_keeps("search_fresh_third.toml", "search_fresh_third", floors);
     assert!(third.answerable >= 140 && third.refused >= 50);
@@ -293,7 +316,7 @@ fn holdout_set_keeps_its_figures() {
     assert!(holdout.right_first_pct() >= 95.0, "{line}");
     assert!(holdout.wrong_confident <= 2, "{line}");
     assert!(holdout.refused_answered <= 1, "{line}");
-    assert!(holdout.refused_closest <= 5, "{line}");
+    assert!(holdout.refused_closest <= 4, "{line}");
 }
 
 /// The second part kept aside, written from the bodies only on 2026-12-07 and measured before
@@ -302,11 +325,11 @@ fn holdout_set_keeps_its_figures() {
 fn second_kept_aside_set_keeps_its_figures() {
     let kept = kept_aside("search_kept.toml", "search_kept");
     let line = kept.line("search_kept");
-    assert!(kept.right_given_pct() >= 74.4, "{line}");
-    assert!(kept.right_first_pct() >= 94.5, "{line}");
-    assert!(kept.wrong_confident <= 3, "{line}");
+    assert!(kept.right_given_pct() >= 75.0, "{line}");
+    assert!(kept.right_first_pct() >= 94.0, "{line}");
+    assert!(kept.wrong_confident <= 1, "{line}");
     assert!(kept.refused_answered == 0, "{line}");
-    assert!(kept.refused_closest <= 11, "{line}");
+    assert!(kept.refused_closest <= 9, "{line}");
 }
 
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank

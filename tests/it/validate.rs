@@ -538,3 +538,13 @@ fn a_concept_of_one_term_must_be_a_name() {
         "{diagnostics:#?}"
     );
 }
+
+#[test]
+fn includes_belongs_to_a_name() {
+    expect_error(
+        "[[concept]]\nterms = [\"cloud\", \"سحابة\"]\nincludes = [\"aws\"]\n",
+        3,
+        13,
+        "`includes` lists other names for a name",
+    );
+}
