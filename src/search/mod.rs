@@ -450,17 +450,19 @@ impl Index {
     /// did" is not answered by the answer about Google's firings.
     fn lacks_name(&self, query: &[QueryWord], doc: usize) -> bool {
         query.iter().any(|word| {
-            word.matches.iter().any(|&(id, factor)| {
-                let term = &self.words[id as usize];
-                factor >= 1.0
-                    && self.analyzer.is_name(term)
-                    && self.posting(id, doc).is_none()
-                    && !self.analyzer.also_named(term).iter().any(|also| {
-                        self.terms
-                            .get(also)
-                            .is_some_and(|&a| self.posting(a, doc).is_some())
-                    })
-            })
+            // A name the bank knows of but never mentions: no answer speaks of it.
+            (word.matches.is_empty() && self.analyzer.is_name(&word.term))
+                || word.matches.iter().any(|&(id, factor)| {
+                    let term = &self.words[id as usize];
+                    factor >= 1.0
+                        && self.analyzer.is_name(term)
+                        && self.posting(id, doc).is_none()
+                        && !self.analyzer.also_named(term).iter().any(|also| {
+                            self.terms
+                                .get(also)
+                                .is_some_and(|&a| self.posting(a, doc).is_some())
+                        })
+                })
         })
     }
 
@@ -857,6 +859,10 @@ impl Index {
         }
         if let Some(id) = self.without_clitic(word) {
             return vec![(id, 1.0)];
+        }
+        // A name the bank never mentions ("pentagon") is not a typo for a word it does.
+        if self.analyzer.is_name(term) {
+            return Vec::new();
         }
         // A number one digit away is another number: 2026 is not a typo for 2024.
         if word.chars().any(|c| c.is_ascii_digit()) {

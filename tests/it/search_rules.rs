@@ -116,3 +116,20 @@ fn a_lead_that_rests_on_the_body_alone_is_not_confident() {
         got.shown()
     );
 }
+
+#[test]
+fn a_name_the_bank_never_mentions_gets_no_answer_and_no_closest_match() {
+    let bank = shipped_bank();
+    // Gemini and the army are the bank's business; the Pentagon is not.
+    for q in [
+        "does google have an ai contract with the pentagon",
+        "وش سالفة عقد قوقل مع البنتاغون للذكاء الاصطناعي",
+    ] {
+        let got = ask(&bank, q);
+        assert_eq!(got.tier, Tier::NotSure, "{q}: {:?}", got.shown());
+        let why = bank.index.explain(q);
+        let pentagon = why.words.iter().find(|w| w.term == "pentagon");
+        // Known as a name, so never typo-corrected into a word of the bank.
+        assert!(pentagon.is_some_and(|w| w.matches.is_empty()), "{q}");
+    }
+}
