@@ -445,9 +445,9 @@ impl Index {
     }
 
     /// Whether the question names something (a company, a product, an agency: the bank's
-    /// `name = true` concepts) that `doc` never mentions, under it or a name it includes
-    /// (AWS for Amazon): "did amazon fire anyone like google
-    /// did" is not answered by the answer about Google's firings.
+    /// `name = true` concepts) that `doc` never mentions, under it or a name it includes (AWS
+    /// for Amazon): "did amazon fire anyone like google did" is not answered by the answer
+    /// about Google's firings.
     fn lacks_name(&self, query: &[QueryWord], doc: usize) -> bool {
         query.iter().any(|word| {
             // A name the bank knows of but never mentions: no answer speaks of it.
@@ -869,14 +869,15 @@ impl Index {
             return Vec::new();
         }
         let mut found: Vec<u32> = Vec::new();
-        // Arabic packs its words close: a four-letter word with one letter changed is usually
-        // another word (راتب "salary", كاتب "writer"); a letter left out or doubled is a typo.
+        // Arabic packs its words close: a four-letter word with one letter changed (or two
+        // swapped) is usually another word (راتب "salary", كاتب "writer"); a letter left out or
+        // doubled is a typo.
         let arabic = crate::text::dominant_script(word) == Some(crate::text::Script::Arabic);
         for form in [term, word] {
             if form.chars().count() < 4 {
                 continue;
             }
-            let swap_ok = !arabic || form.chars().count() >= 5;
+            let same_length_ok = !arabic || form.chars().count() >= 5;
             let mut candidates: Vec<String> = deletions(form);
             candidates.push(form.to_string());
             for c in &candidates {
@@ -890,7 +891,7 @@ impl Index {
                 found.extend(ids.filter(|&id| {
                     let other = &self.words[id as usize];
                     strsim::osa_distance(form, other) <= 1
-                        && (swap_ok || form.chars().count() != other.chars().count())
+                        && (same_length_ok || form.chars().count() != other.chars().count())
                 }));
                 // A deletion from the query that is itself a term: one extra letter was typed.
                 if c != form {
