@@ -115,19 +115,19 @@ pub fn dominant_script(text: &str) -> Option<Script> {
 /// my actual question is how many got fired?" asks the last sentence. `None` for a message
 /// under `min_words` words, or one with no question mark, or one that is all question.
 pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
-    if message.split_whitespace().count() < min_words {
+    let message_words = message.split_whitespace().count();
+    if message_words < min_words {
         return None;
     }
-    let mut asked = String::new();
+    let mut asked: Vec<&str> = Vec::new();
     let mut sentence_start = 0;
     for (i, c) in message.char_indices() {
         let end = i + c.len_utf8();
         match c {
             '?' | '؟' => {
-                let sentence = &message[sentence_start..end];
+                let sentence = message[sentence_start..end].trim();
                 if !sentence.trim_matches(['?', '؟', ' ']).is_empty() {
-                    asked.push_str(sentence);
-                    asked.push(' ');
+                    asked.push(sentence);
                 }
                 sentence_start = end;
             }
@@ -135,8 +135,9 @@ pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
             _ => {}
         }
     }
+    let asked = asked.join(" ");
     let asked_words = asked.split_whitespace().count();
-    (asked_words > 0 && asked_words < message.split_whitespace().count()).then_some(asked)
+    (asked_words > 0 && asked_words < message_words).then_some(asked)
 }
 
 /// Splits folded text into words.
@@ -285,14 +286,14 @@ mod tests {
                     google fired people. i said that was about something else. anyway my actual \
                     question is how many workers got fired in total?";
         assert_eq!(
-            asked_part(long, 20).as_deref().map(str::trim),
+            asked_part(long, 20).as_deref(),
             Some("anyway my actual question is how many workers got fired in total?")
         );
         let arabic = "مرحبا يا جماعة، اليوم كنت عم احكي مع صاحبي بالجامعة عن المقاطعة وكيف لازم \
                       نوقف نستخدم منتجات الشركات المتورطة وهو قال انه ما الها دخل بشي... المهم، \
                       قديش قيمة هالعقد بالدولار؟ بدي رقم اقنعه فيه";
         assert_eq!(
-            asked_part(arabic, 20).as_deref().map(str::trim),
+            asked_part(arabic, 20).as_deref(),
             Some("المهم، قديش قيمة هالعقد بالدولار؟")
         );
         // Short, unquestioning, or all question: asked whole.

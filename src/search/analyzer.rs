@@ -66,7 +66,7 @@ impl Analyzer {
                 continue;
             };
             // A concept named by a phrase becomes one term, its words joined.
-            let canonical = words(&name).collect::<Vec<_>>().join("_");
+            let canonical = joined_words(&name);
             let name_words: Vec<String> = words(&name).map(str::to_string).collect();
             if name_words.len() > 1 {
                 phrases.push((name_words, canonical.clone()));
@@ -121,8 +121,7 @@ impl Analyzer {
     }
 
     fn name_term(&self, name: &str) -> Option<String> {
-        let folded = normalize(name);
-        let joined = words(&folded).collect::<Vec<_>>().join("_");
+        let joined = joined_words(&normalize(name));
         (!joined.is_empty()).then(|| self.term(&joined))
     }
 
@@ -199,7 +198,7 @@ impl Analyzer {
             let word = all[i];
             i += 1;
             // A word a concept lists counts even where it is also a stop word ("how much").
-            if !self.is_stopword_or_joined(word) || self.variants.contains_key(word) {
+            if !self.is_stopword(word) || self.variants.contains_key(word) {
                 out.push((self.term(word), word.to_string()));
             }
         }
@@ -219,14 +218,10 @@ impl Analyzer {
             .to_string()
     }
 
-    /// Whether `word` (folded) is a stop word or filler.
+    /// Whether `word` (folded) is a stop word or filler, or one with "and", "so", "in", "for"
+    /// (و, ف, ب, ل) written onto it: Arabic joins them to the next word, so "ومتى" ("and
+    /// when") is as empty as "متى".
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word)
-    }
-
-    /// A stop word, or "and", "so", "in", "for" (و, ف, ب, ل) written onto one: Arabic joins
-    /// them to the next word, so "ومتى" ("and when") is as empty as "متى".
-    fn is_stopword_or_joined(&self, word: &str) -> bool {
         self.stopwords.contains(word)
             || ["و", "ف", "ب", "ل"].iter().any(|joined| {
                 word.strip_prefix(joined)
@@ -238,6 +233,12 @@ impl Analyzer {
     pub fn key(&self, text: &str) -> String {
         self.terms(text).collect::<Vec<_>>().join(" ")
     }
+}
+
+/// The term a concept named by `folded` becomes: its words joined by `_` (one word stays
+/// itself).
+fn joined_words(folded: &str) -> String {
+    words(folded).collect::<Vec<_>>().join("_")
 }
 
 #[cfg(test)]

@@ -305,20 +305,13 @@ impl Index {
     /// dilutes it.
     pub fn ask(&self, question: &str) -> Outcome {
         let whole = self.ask_whole(question);
-        if whole.answer.is_some() || whole.closest.is_some() {
+        if whole.tier() != Tier::NotSure {
             return whole;
         }
-        match crate::text::asked_part(question, LONG_MESSAGE_WORDS) {
-            Some(part) => {
-                let focused = self.ask_whole(part.trim());
-                if focused.answer.is_some() || focused.closest.is_some() {
-                    focused
-                } else {
-                    whole
-                }
-            }
-            None => whole,
-        }
+        crate::text::asked_part(question, LONG_MESSAGE_WORDS)
+            .map(|part| self.ask_whole(&part))
+            .filter(|focused| focused.tier() != Tier::NotSure)
+            .unwrap_or(whole)
     }
 
     fn ask_whole(&self, question: &str) -> Outcome {
@@ -420,12 +413,17 @@ impl Index {
         ranked: &[Scored],
     ) -> bool {
         ranked.iter().skip(1).any(|s| {
+            let near = s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE;
+            let enough = s.coverage >= MIN_COVERAGE;
+            // Only a rival that explains enough is anchored (this is the confident path).
+            if !near && !enough {
+                return false;
+            }
             let rival = self.anchor(query, s.doc).strong_share;
-            (s.coverage >= top.coverage * RIVAL_COVERAGE_SHARE
-                && rival >= anchor.strong_share * RIVAL_STRONG_SHARE)
+            (near && rival >= anchor.strong_share * RIVAL_STRONG_SHARE)
                 // The top's lead rests on its body alone: the rival is as tied to the question
                 // through its own title and aliases (the 2022 vote and the 2025 proposal).
-                || (s.coverage >= MIN_COVERAGE && rival >= anchor.strong_share)
+                || (enough && rival >= anchor.strong_share)
         })
     }
 
@@ -857,7 +855,7 @@ impl Index {
         if let Some(&id) = self.terms.get(term) {
             return vec![(id, 1.0)];
         }
-        if let Some(id) = self.without_clitic(word) {
+        if let Some(id) = self.without_affixes(word) {
             return vec![(id, 1.0)];
         }
         // A name the bank never mentions ("pentagon") is not a typo for a word it does.
@@ -908,9 +906,9 @@ impl Index {
 
     /// An Arabic word the bank does not know, read without the particles written onto its
     /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google", "هالعقد" "this contract") or
-    /// the pronoun or plural written onto its end ("طردتهم" "fired them"), when what stays is a word
-    /// the bank knows.
-    fn without_clitic(&self, word: &str) -> Option<u32> {
+    /// the pronoun or plural written onto its end ("طردتهم" "fired them"), when what stays is
+    /// a word the bank knows.
+    fn without_affixes(&self, word: &str) -> Option<u32> {
         // Only Arabic words start or end with these.
         const CLITICS: [&str; 11] = ["وب", "ول", "فب", "فل", "وك", "ها", "ب", "ل", "ف", "ك", "و"];
         // Pronouns, and the plural "وا" of verbs ("دعموا" "they supported").

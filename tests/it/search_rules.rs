@@ -1,9 +1,18 @@
 //! The search rules issue 12 added, on the shipped bank: what `Index::explain` reports of a
 //! question's words and why a reply is or is not a confident answer.
 
-use nimbus_bot::commands::{ask, Tier};
+use nimbus_bot::bank::Bank;
+use nimbus_bot::commands::{ask, AskResult, Tier};
 
 use crate::shipped_bank;
+
+/// Asserts that `q`'s best candidate is not a confident answer for `reason`, and returns the
+/// reply.
+#[track_caller]
+fn doubted(bank: &Bank, q: &str, reason: &str) -> AskResult {
+    assert_eq!(bank.index.explain(q).doubt, Some(reason), "{q}");
+    ask(bank, q)
+}
 
 #[test]
 fn a_year_is_never_typo_corrected_into_another() {
@@ -40,13 +49,11 @@ fn a_question_two_answers_claim_is_not_answered_confidently() {
     let bank = shipped_bank();
     // "worth", "nimbus" and "contract" are in the titles or aliases of the value answer and of
     // the secrecy answer alike.
-    let q = "how much money is the nimbus contract";
-    let why = bank.index.explain(q);
-    assert_eq!(
-        why.doubt,
-        Some("another answer claims the question as much")
+    let got = doubted(
+        &bank,
+        "how much money is the nimbus contract",
+        "another answer claims the question as much",
     );
-    let got = ask(&bank, q);
     assert_eq!(got.tier, Tier::Closest);
     assert_eq!(got.closest.as_deref(), Some("nimbus-value"));
 }
@@ -68,13 +75,11 @@ fn the_judge_orders_suggestions_by_how_likely_each_is() {
 fn a_company_the_answer_never_mentions_keeps_it_from_being_confident() {
     let bank = shipped_bank();
     // Every word but "amazon" is in the answer about Google's firings.
-    let q = "did amazon fire anyone for protesting nimbus like google did with the 28";
-    let why = bank.index.explain(q);
-    assert_eq!(
-        why.doubt,
-        Some("the question names something the answer never mentions")
+    let got = doubted(
+        &bank,
+        "did amazon fire anyone for protesting nimbus like google did with the 28",
+        "the question names something the answer never mentions",
     );
-    let got = ask(&bank, q);
     assert_ne!(got.tier, Tier::Answer);
     // Nor is it the closest match.
     assert_ne!(got.closest.as_deref(), Some("google-firings-2024"));
@@ -102,13 +107,11 @@ fn a_lead_that_rests_on_the_body_alone_is_not_confident() {
     let bank = shipped_bank();
     // "Google's shareholders voted on what, and the result?": the 2025 proposal's body holds
     // "result", but the 2022 vote is as tied to the question through its title and aliases.
-    let q = "مساهمين جوجل صوتوا على ايه وايه النتيجة";
-    let why = bank.index.explain(q);
-    assert_eq!(
-        why.doubt,
-        Some("another answer claims the question as much")
+    let got = doubted(
+        &bank,
+        "مساهمين جوجل صوتوا على ايه وايه النتيجة",
+        "another answer claims the question as much",
     );
-    let got = ask(&bank, q);
     assert_ne!(got.tier, Tier::Answer);
     assert!(
         got.shown().contains(&"alphabet-vote-2022"),
