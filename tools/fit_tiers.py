@@ -27,6 +27,7 @@ TUNED = [
     "tests/data/search_fresh.toml",
     "tests/data/search_fresh_more.toml",
     "tests/data/search_fresh_third.toml",
+    "tests/data/search_fresh_fourth.toml",
 ]
 L2 = 1.0
 MAX_COUNTED_WORDS = 12.0

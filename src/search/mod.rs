@@ -390,6 +390,8 @@ impl Index {
             Some("the question has a word the bank has never seen")
         } else if self.lacks_name(query, top.doc) {
             Some("the question names something the answer never mentions")
+        } else if self.most_specific_elsewhere(query, top.doc) {
+            Some("the question's most specific word is only in its body, and in another answer's title")
         } else if self.points_elsewhere(query, top.doc) {
             Some("a rare word of the question belongs to another answer")
         } else if self.distinguished_away(query, script, top, ranked) {
@@ -440,6 +442,21 @@ impl Index {
                     && self.postings[id as usize].iter().any(|p| p.strong)
             })
         })
+    }
+
+    /// Whether the question's rarest known word is only in passing in `doc` (its body or
+    /// quotes) while another answer holds it in its title, aliases, tags or people: "were any
+    /// amazon employees fired" is about firings, whatever else the campaign's demands share.
+    fn most_specific_elsewhere(&self, query: &[QueryWord], doc: usize) -> bool {
+        let rarest = query
+            .iter()
+            .flat_map(|w| w.matches.iter().filter(|&&(_, f)| f >= 1.0))
+            .max_by(|a, b| self.idf[a.0 as usize].total_cmp(&self.idf[b.0 as usize]));
+        let Some(&(id, _)) = rarest else {
+            return false;
+        };
+        let here = self.posting(id, doc).is_some_and(|p| p.strong);
+        !here && self.postings[id as usize].iter().any(|p| p.strong)
     }
 
     /// Whether the question names something (a company, a product, an agency: the bank's
@@ -591,8 +608,18 @@ impl Index {
             .collect();
         let reordered: Vec<Scored> = order.iter().map(|&(_, i)| ranked[i]).collect();
         ranked.copy_from_slice(&reordered);
-        let contested =
-            p_best - p_second < judge::CONTESTED_MARGIN || self.lacks_name(query, ranked[0].doc);
+        // Meaning alone cannot settle it for an answer whose title sets it apart by a word the
+        // question lacks, when another likely one explains the question as well ("who won
+        // nimbus" reads like "who won the other nimbus tenders" to the encoder; it is the award).
+        let set_apart = evidence[best].lacks_own_word
+            && order.iter().skip(1).any(|&(p, i)| {
+                p >= judge::GIVE_THRESHOLD
+                    && evidence[i].coverage >= evidence[best].coverage
+                    && evidence[i].strong_share >= evidence[best].strong_share
+            });
+        let contested = p_best - p_second < judge::CONTESTED_MARGIN
+            || set_apart
+            || self.lacks_name(query, ranked[0].doc);
         (
             (give >= judge::GIVE_THRESHOLD && !contested).then_some(ranked[0].doc),
             likely,

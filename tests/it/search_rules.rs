@@ -136,3 +136,31 @@ fn a_name_the_bank_never_mentions_gets_no_answer_and_no_closest_match() {
         assert!(pentagon.is_some_and(|w| w.matches.is_empty()), "{q}");
     }
 }
+
+#[test]
+fn an_answer_holding_the_most_specific_word_only_in_its_body_is_not_confident() {
+    let bank = shipped_bank();
+    // Every word sits in the campaign's demands (its quoted speakers are Google and Amazon
+    // workers), but "fired" is the firings' word: the question is not about the demands.
+    let q = "were any amazon employees fired for protesting nimbus";
+    let got = doubted(
+        &bank,
+        q,
+        "the question's most specific word is only in its body, and in another answer's title",
+    );
+    assert_ne!(got.entry.as_deref(), Some("notechforapartheid-demands"));
+    assert_ne!(got.tier, Tier::Answer);
+}
+
+#[test]
+fn another_country_is_a_name_the_bank_never_mentions() {
+    let bank = shipped_bank();
+    // The military-use answer is about Israel's army; India's and the Emirates' are not in it.
+    for q in [
+        "does the indian army use google cloud for its data",
+        "في دولة تانية عملت مناقصة سحابة حكومية زي نيمبس؟ مثلا الامارات",
+    ] {
+        let got = ask(&bank, q);
+        assert_eq!(got.tier, Tier::NotSure, "{q}: {:?}", got.shown());
+    }
+}
