@@ -264,7 +264,7 @@ impl Figures {
 #[test]
 fn fresh_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 263,
+        right_given: 264,
         right_first_pct: 97.0,
         wrong_confident: 0,
         refused_answered: 0,
@@ -279,11 +279,11 @@ fn fresh_tuned_set_meets_its_figures() {
 #[test]
 fn second_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 127,
-        right_first_pct: 96.4,
+        right_given: 128,
+        right_first_pct: 97.1,
         wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 14,
+        refused_closest: 13,
     };
     let more = tuned_set_keeps("search_fresh_more.toml", "search_fresh_more", floors);
     assert!(more.answerable >= 140 && more.refused >= 150);
@@ -294,7 +294,7 @@ fn second_tuned_set_meets_its_figures() {
 #[test]
 fn third_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 126,
+        right_given: 127,
         right_first_pct: 94.2,
         wrong_confident: 2,
         refused_answered: 1,
@@ -309,9 +309,9 @@ fn third_tuned_set_meets_its_figures() {
 #[test]
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 136,
-        right_first_pct: 95.4,
-        wrong_confident: 2,
+        right_given: 141,
+        right_first_pct: 94.5,
+        wrong_confident: 1,
         refused_answered: 0,
         refused_closest: 14,
     };
@@ -347,11 +347,11 @@ fn holdout_set_keeps_its_figures() {
 
 /// The second part kept aside, written from the bodies only on 2026-12-07 and measured before
 /// anything was tuned after it. Floors: the levels reached (BENCHMARKS.md), below the target
-/// for given (78.8 %) and with one refused question answered.
+/// for given (78.3 %) and with one refused question answered.
 #[test]
 fn second_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 145,
+        right_given: 144,
         right_first_pct: 95.2,
         wrong_confident: 1,
         refused_answered: 1,
@@ -366,7 +366,7 @@ fn second_kept_aside_set_keeps_its_figures() {
 #[test]
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 140,
+        right_given: 141,
         right_first_pct: 95.7,
         wrong_confident: 4,
         refused_answered: 2,
