@@ -8,7 +8,7 @@ threshold would give, and prints the constants to paste into judge.rs.
     cargo build --release && pip install numpy && python3 tools/fit_tiers.py
 
 It never reads tests/data/search_holdout.toml or search_kept*.toml: those sets are kept aside to
-measure, not to fit. Leave-one-out figures (fit on two tuned files, measure on the third) say how
+measure, not to fit. Leave-one-out figures (fit on the other tuned files, measure on one) say how
 well a fit carries over to questions it has not seen; the constants come from fitting on all.
 """
 
