@@ -29,6 +29,9 @@ TUNED = [
     "tests/data/search_fresh_third.toml",
     "tests/data/search_fresh_fourth.toml",
 ]
+# search_fresh_fifth.toml is read for its misses but not fitted on: four in five of its cases are
+# refused by design, which would teach the give model a base rate no channel has (fitted with it,
+# leave-one-out right given on the other four files fell from about 650 to 589 of 783).
 L2 = 1.0
 MAX_COUNTED_WORDS = 12.0
 CONTESTED_MARGIN = 0.1

@@ -95,7 +95,9 @@ const MIN_COVERAGE: f32 = 0.6;
 /// answer is about that.
 const MIN_STRONG_SHARE: f32 = 0.6;
 /// Coverage enough when the answer's title, aliases or tags hold a rare word of the question.
-const MIN_COVERAGE_DISTINCTIVE: f32 = 0.6;
+/// A name says whom the question is about, not what it asks of them ("how much does sundar
+/// pichai make a year" is not the answer about his memo): the rest must mostly be there too.
+const MIN_COVERAGE_DISTINCTIVE: f32 = 0.8;
 /// A word is rare when its idf is at least this share of the highest possible idf.
 const DISTINCTIVE_IDF_SHARE: f32 = 0.6;
 /// Weight of a word the bank does not know, against 1.0..=1.0+COVERAGE_IDF_SHARE for known ones.

@@ -1,9 +1,10 @@
 //! Search quality on the shipped bank: dev sets of questions in English and Arabic with the
 //! expected answer ids, and questions that must be refused.
 //!
-//! `search_fresh.toml`, `search_fresh_more.toml`, `search_fresh_third.toml` and
-//! `search_fresh_fourth.toml` are the tuned part; `search_holdout.toml`, `search_kept.toml` and `search_kept_third.toml` are kept aside
-//! and only ever measured in aggregate (their cases and misses are never printed), so that their
+//! `search_fresh.toml`, `search_fresh_more.toml`, `search_fresh_third.toml`,
+//! `search_fresh_fourth.toml` and `search_fresh_fifth.toml` are the tuned part;
+//! `search_holdout.toml`, `search_kept.toml` and `search_kept_third.toml` are kept aside and
+//! only ever measured in aggregate (their cases and misses are never printed), so that their
 //! figures say how search does on questions nobody tuned it for.
 
 use nimbus_bot::bank::Bank;
@@ -153,7 +154,7 @@ impl Figures {
 /// The first dev set, written before the closest tier existed. It measured confident answers
 /// only; now that two answers claiming a question as much give a closest match instead, the
 /// right entry *given* (answer or closest match) is the measure, with confident answers kept
-/// at the level reached (BENCHMARKS.md).
+/// at the level reached (BENCHMARKS.md; 88.0 % since a name in a title needs 80 % coverage).
 #[test]
 fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
     let dev = dev_set("search_dev.toml");
@@ -220,7 +221,7 @@ fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
         accuracy * 100.0
     );
     assert!(
-        confident_accuracy >= 0.888,
+        confident_accuracy >= 0.88,
         "confident answers {:.1}% fell below the level reached",
         confident_accuracy * 100.0
     );
@@ -319,6 +320,22 @@ fn fourth_tuned_set_meets_its_figures() {
     assert!(fourth.answerable >= 200 && fourth.refused >= 70);
 }
 
+/// The fifth tuned part: four in five of its questions borrow one answer's words to ask what no
+/// answer says (a salary, another year, what happened next), written to find where confident
+/// answers go wrong. Read for its misses, not fitted on (tools/fit_tiers.py says why).
+#[test]
+fn fifth_tuned_set_meets_its_figures() {
+    let floors = Floors {
+        right_given: 48,
+        right_first_pct: 94.7,
+        wrong_confident: 0,
+        refused_answered: 15,
+        refused_closest: 123,
+    };
+    let fifth = tuned_set_keeps("search_fresh_fifth.toml", "search_fresh_fifth", floors);
+    assert!(fifth.answerable >= 50 && fifth.refused >= 200);
+}
+
 /// Measures a part kept aside, prints its figures (aggregates only, never its cases) and
 /// checks them against `floors`.
 fn kept_aside_keeps(file: &str, name: &str, floors: Floors) -> Figures {
@@ -366,9 +383,9 @@ fn second_kept_aside_set_keeps_its_figures() {
 #[test]
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 141,
+        right_given: 142,
         right_first_pct: 95.7,
-        wrong_confident: 4,
+        wrong_confident: 3,
         refused_answered: 2,
         refused_closest: 12,
     };

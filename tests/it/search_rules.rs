@@ -77,7 +77,7 @@ fn a_company_the_answer_never_mentions_keeps_it_from_being_confident() {
     // Every word but "amazon" is in the answer about Google's firings.
     let got = doubted(
         &bank,
-        "did amazon fire anyone for protesting nimbus like google did with the 28",
+        "did amazon fire anyone for protesting nimbus like google did with the 28 workers after the sit ins",
         "the question names something the answer never mentions",
     );
     assert_ne!(got.tier, Tier::Answer);
@@ -163,4 +163,23 @@ fn another_country_is_a_name_the_bank_never_mentions() {
         let got = ask(&bank, q);
         assert_eq!(got.tier, Tier::NotSure, "{q}: {:?}", got.shown());
     }
+}
+
+#[test]
+fn a_name_in_a_title_is_not_enough_when_the_rest_of_the_question_is_missing() {
+    let bank = shipped_bank();
+    // Pichai's name anchors the answer about his memo, but nothing there says what he earns.
+    let got = doubted(
+        &bank,
+        "how much does sundar pichai make a year",
+        "it explains too little of the question, or too little of it in its title, aliases, tags or people",
+    );
+    assert_ne!(got.tier, Tier::Answer);
+    // Asked about what the answer does say, the name is enough.
+    let got = ask(
+        &bank,
+        "what did sundar pichai say in his memo to google staff",
+    );
+    assert_eq!(got.tier, Tier::Answer, "{:?}", got.shown());
+    assert_eq!(got.entry.as_deref(), Some("pichai-business-memo-2024"));
 }
