@@ -612,6 +612,64 @@ async fn alike() {
         edit.body
     );
 
+    // A quote card over HTTP: a response body cannot carry files, so the press is deferred
+    // publicly in the body and the card arrives as a multipart edit of the original.
+    let (status, quoted) = post_signed(
+        &client,
+        &url,
+        &keys,
+        &interaction(
+            503,
+            2,
+            command_data(
+                "quote",
+                json!([{"name": "about", "type": 3, "value": "guardian-letter-demand"}]),
+            ),
+            asker(),
+            "en-US",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{quoted:#}");
+    let card = crate::buttons(&quoted["data"])
+        .into_iter()
+        .find(|b| b.starts_with("card:"))
+        .expect("a Card button under /quote");
+    let mut press = interaction(
+        504,
+        3,
+        json!({"custom_id": card, "component_type": 2}),
+        member(3007, PLAIN_MEMBER, &[]),
+        "en-US",
+    );
+    press["message"] = crate::standin::message_json(crate::CHANNEL, 64);
+    let (status, deferred) = post_signed(&client, &url, &keys, &press).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        deferred["type"],
+        json!(5),
+        "deferred in the body: {deferred:#}"
+    );
+    assert!(
+        !crate::is_ephemeral(&deferred["data"]),
+        "a card is posted publicly: {deferred:#}"
+    );
+    spec::assert_valid(&spec.callback, &deferred, "card deferral over HTTP");
+    let path = format!("/webhooks/{APP_ID}/token-504/messages/@original");
+    let edit = standin
+        .wait_for("card edit", WAIT, |r| r.method == "PATCH" && r.path == path)
+        .await;
+    spec::assert_valid(&spec.edit, &edit.body, "card edit over HTTP");
+    crate::assert_no_mentions(&edit.body, "card over HTTP");
+    assert_eq!(edit.files.len(), 1, "one file part: {:#}", edit.body);
+    let (_, file_name, png_bytes) = &edit.files[0];
+    assert!(file_name.ends_with(".png"), "{file_name}");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("the attachment is a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
+    assert_eq!((info.width, info.height), (1200, 675));
+
     assert_eq!(standin.unexpected(), Vec::<String>::new());
     serving.shutdown().await;
     gateway.shutdown().await;
