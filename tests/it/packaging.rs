@@ -198,3 +198,25 @@ fn secret_files_are_ignored_by_git_and_docker() {
         "compose passes the token as a secret file, never in the environment"
     );
 }
+
+/// Every benchmark has its own `main`: without `harness = false` cargo builds it as an empty
+/// test harness and `cargo bench` runs nothing (the card merge once did this to the HTTP one).
+#[test]
+fn every_benchmark_runs_its_own_main() {
+    let manifest: toml::Value = toml::from_str(&read("Cargo.toml")).expect("Cargo.toml parses");
+    let benches = manifest["bench"].as_array().expect("[[bench]] entries");
+    assert!(!benches.is_empty());
+    for bench in benches {
+        let name = bench["name"].as_str().expect("a bench name");
+        assert_eq!(
+            bench.get("harness").and_then(toml::Value::as_bool),
+            Some(false),
+            "benches/{name}.rs needs harness = false in Cargo.toml"
+        );
+        let source = read(&format!("benches/{name}.rs"));
+        assert!(
+            source.contains("fn main()"),
+            "benches/{name}.rs has no main"
+        );
+    }
+}
