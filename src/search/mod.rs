@@ -162,6 +162,8 @@ pub struct Index {
     title_terms: Vec<Vec<(Option<crate::text::Script>, Vec<u32>)>>,
     /// How many documents' titles hold each term.
     title_df: Vec<u32>,
+    /// Whether some document holds each term in its title, aliases, tags or people.
+    anchoring: Vec<bool>,
     /// What the encoder sees of each document (titles and aliases), encoded on first need.
     embed_texts: Vec<Vec<String>>,
     embeddings: Vec<OnceLock<Vec<Embedding>>>,
@@ -264,6 +266,11 @@ impl Index {
             .postings
             .iter()
             .map(|p| bm25_idf(n, p.len() as f32))
+            .collect();
+        index.anchoring = index
+            .postings
+            .iter()
+            .map(|p| p.iter().any(|p| p.strong))
             .collect();
         for (term, &id) in &index.terms {
             if term.chars().count() >= 4 {
@@ -441,7 +448,7 @@ impl Index {
                 factor >= 1.0
                     && self.idf[id as usize] >= rare
                     && self.posting(id, doc).is_none()
-                    && self.postings[id as usize].iter().any(|p| p.strong)
+                    && self.anchoring[id as usize]
             })
         })
     }
@@ -458,7 +465,7 @@ impl Index {
             return false;
         };
         let here = self.posting(id, doc).is_some_and(|p| p.strong);
-        !here && self.postings[id as usize].iter().any(|p| p.strong)
+        !here && self.anchoring[id as usize]
     }
 
     /// Whether the question names something (a company, a product, an agency: the bank's
