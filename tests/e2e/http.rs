@@ -664,11 +664,7 @@ async fn alike() {
     assert_eq!(edit.files.len(), 1, "one file part: {:#}", edit.body);
     let (_, file_name, png_bytes) = &edit.files[0];
     assert!(file_name.ends_with(".png"), "{file_name}");
-    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    let mut reader = decoder.read_info().expect("the attachment is a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
-    assert_eq!((info.width, info.height), (1200, 675));
+    assert_eq!(crate::png_size(png_bytes), (1200, 675));
 
     assert_eq!(standin.unexpected(), Vec::<String>::new());
     serving.shutdown().await;

@@ -100,6 +100,15 @@ fn assert_no_mentions(data: &Value, what: &str) {
     );
 }
 
+/// The width and height of an attached PNG, once all its pixel data decodes.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("the attachment is a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
+    (info.width, info.height)
+}
+
 fn buttons(data: &Value) -> Vec<String> {
     data["components"]
         .as_array()
@@ -415,11 +424,7 @@ async fn scenario() {
     assert!(data["attachments"][0]["description"]
         .as_str()
         .is_some_and(|d| d.contains("For this reason")));
-    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    let mut reader = decoder.read_info().expect("the attachment is a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
-    assert_eq!((info.width, info.height), (1200, 675));
+    assert_eq!(png_size(png_bytes), (1200, 675));
 
     // A second press in the same channel within the cooldown: privately, nothing drawn.
     let (n, body) = h
