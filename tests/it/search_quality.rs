@@ -3,9 +3,10 @@
 //!
 //! `search_fresh.toml`, `search_fresh_more.toml`, `search_fresh_third.toml`,
 //! `search_fresh_fourth.toml` and `search_fresh_fifth.toml` are the tuned part;
-//! `search_holdout.toml`, `search_kept.toml` and `search_kept_third.toml` are kept aside and
-//! only ever measured in aggregate (their cases and misses are never printed), so that their
-//! figures say how search does on questions nobody tuned it for.
+//! `search_holdout.toml`, `search_kept.toml`, `search_kept_third.toml` and
+//! `search_kept_fourth.toml` are kept aside and only ever measured in aggregate (their cases
+//! and misses are never printed), so that their figures say how search does on questions nobody
+//! tuned it for.
 
 use nimbus_bot::bank::Bank;
 use nimbus_bot::commands::{ask, AskResult, Tier};
@@ -390,6 +391,22 @@ fn third_kept_aside_set_keeps_its_figures() {
         refused_closest: 12,
     };
     kept_aside_keeps("search_kept_third.toml", "search_kept_third", floors);
+}
+
+/// The fourth part kept aside, written from the bodies only by two new writers in the session
+/// after the third, with the third's brief, and measured before anything was tuned after it
+/// (74.5 % given, 93.2 % first, 3 wrong confident, 1 refused answered on arrival). Floors: the
+/// levels reached (BENCHMARKS.md), below the targets.
+#[test]
+fn fourth_kept_aside_set_keeps_its_figures() {
+    let floors = Floors {
+        right_given: 137,
+        right_first_pct: 93.2,
+        wrong_confident: 3,
+        refused_answered: 1,
+        refused_closest: 13,
+    };
+    kept_aside_keeps("search_kept_fourth.toml", "search_kept_fourth", floors);
 }
 
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank
