@@ -155,7 +155,8 @@ impl Figures {
 /// The first dev set, written before the closest tier existed. It measured confident answers
 /// only; now that two answers claiming a question as much give a closest match instead, the
 /// right entry *given* (answer or closest match) is the measure, with confident answers kept
-/// at the level reached (BENCHMARKS.md; 88.0 % since a name in a title needs 80 % coverage).
+/// at the level reached (BENCHMARKS.md; 84.6 % since a confident answer needs 80 % of the
+/// question explained, 90 % with a name in a title).
 #[test]
 fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
     let dev = dev_set("search_dev.toml");
@@ -222,7 +223,7 @@ fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
         accuracy * 100.0
     );
     assert!(
-        confident_accuracy >= 0.88,
+        confident_accuracy >= 0.846,
         "confident answers {:.1}% fell below the level reached",
         confident_accuracy * 100.0
     );
@@ -266,7 +267,7 @@ impl Figures {
 #[test]
 fn fresh_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 264,
+        right_given: 263,
         right_first_pct: 97.0,
         wrong_confident: 0,
         refused_answered: 0,
@@ -297,8 +298,8 @@ fn second_tuned_set_meets_its_figures() {
 fn third_tuned_set_meets_its_figures() {
     let floors = Floors {
         right_given: 127,
-        right_first_pct: 94.2,
-        wrong_confident: 2,
+        right_first_pct: 93.6,
+        wrong_confident: 1,
         refused_answered: 1,
         refused_closest: 5,
     };
@@ -312,8 +313,8 @@ fn third_tuned_set_meets_its_figures() {
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
         right_given: 141,
-        right_first_pct: 94.5,
-        wrong_confident: 1,
+        right_first_pct: 94.0,
+        wrong_confident: 0,
         refused_answered: 0,
         refused_closest: 14,
     };
@@ -330,8 +331,8 @@ fn fifth_tuned_set_meets_its_figures() {
         right_given: 48,
         right_first_pct: 94.7,
         wrong_confident: 0,
-        refused_answered: 15,
-        refused_closest: 123,
+        refused_answered: 5,
+        refused_closest: 133,
     };
     let fifth = tuned_set_keeps("search_fresh_fifth.toml", "search_fresh_fifth", floors);
     assert!(fifth.answerable >= 50 && fifth.refused >= 200);
@@ -369,11 +370,11 @@ fn holdout_set_keeps_its_figures() {
 #[test]
 fn second_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 144,
+        right_given: 143,
         right_first_pct: 95.2,
         wrong_confident: 1,
-        refused_answered: 1,
-        refused_closest: 10,
+        refused_answered: 0,
+        refused_closest: 11,
     };
     kept_aside_keeps("search_kept.toml", "search_kept", floors);
 }
@@ -385,10 +386,10 @@ fn second_kept_aside_set_keeps_its_figures() {
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
         right_given: 142,
-        right_first_pct: 95.7,
-        wrong_confident: 3,
-        refused_answered: 2,
-        refused_closest: 12,
+        right_first_pct: 95.2,
+        wrong_confident: 2,
+        refused_answered: 1,
+        refused_closest: 13,
     };
     kept_aside_keeps("search_kept_third.toml", "search_kept_third", floors);
 }
@@ -400,10 +401,10 @@ fn third_kept_aside_set_keeps_its_figures() {
 #[test]
 fn fourth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 137,
+        right_given: 136,
         right_first_pct: 93.2,
         wrong_confident: 3,
-        refused_answered: 1,
+        refused_answered: 0,
         refused_closest: 13,
     };
     kept_aside_keeps("search_kept_fourth.toml", "search_kept_fourth", floors);

@@ -77,7 +77,7 @@ fn a_company_the_answer_never_mentions_keeps_it_from_being_confident() {
     // Every word but "amazon" is in the answer about Google's firings.
     let got = doubted(
         &bank,
-        "did amazon fire anyone for protesting nimbus like google did with the 28 workers after the sit ins",
+        "did amazon fire the 28 workers after the google sit ins in april 2024 over nimbus",
         "the question names something the answer never mentions",
     );
     assert_ne!(got.tier, Tier::Answer);
