@@ -155,8 +155,8 @@ impl Figures {
 /// The first dev set, written before the closest tier existed. It measured confident answers
 /// only; now that two answers claiming a question as much give a closest match instead, the
 /// right entry *given* (answer or closest match) is the measure, with confident answers kept
-/// at the level reached (BENCHMARKS.md; 84.6 % since a confident answer needs 80 % of the
-/// question explained, 90 % with a name in a title).
+/// at the level reached (BENCHMARKS.md; 76.9 % since a confident answer needs 80 % of the
+/// question explained, 90 % with a name in a title, and a lead of a fifth over the runner-up).
 #[test]
 fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
     let dev = dev_set("search_dev.toml");
@@ -223,7 +223,7 @@ fn dev_set_gives_the_right_entry_for_at_least_90_percent() {
         accuracy * 100.0
     );
     assert!(
-        confident_accuracy >= 0.846,
+        confident_accuracy >= 0.769,
         "confident answers {:.1}% fell below the level reached",
         confident_accuracy * 100.0
     );
@@ -298,8 +298,8 @@ fn second_tuned_set_meets_its_figures() {
 fn third_tuned_set_meets_its_figures() {
     let floors = Floors {
         right_given: 127,
-        right_first_pct: 93.6,
-        wrong_confident: 1,
+        right_first_pct: 93.0,
+        wrong_confident: 0,
         refused_answered: 1,
         refused_closest: 5,
     };
@@ -386,8 +386,8 @@ fn second_kept_aside_set_keeps_its_figures() {
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
         right_given: 142,
-        right_first_pct: 95.2,
-        wrong_confident: 2,
+        right_first_pct: 94.6,
+        wrong_confident: 0,
         refused_answered: 1,
         refused_closest: 13,
     };
@@ -401,9 +401,9 @@ fn third_kept_aside_set_keeps_its_figures() {
 #[test]
 fn fourth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 136,
-        right_first_pct: 93.2,
-        wrong_confident: 3,
+        right_given: 137,
+        right_first_pct: 92.6,
+        wrong_confident: 1,
         refused_answered: 0,
         refused_closest: 13,
     };

@@ -59,6 +59,19 @@ fn a_question_two_answers_claim_is_not_answered_confidently() {
 }
 
 #[test]
+fn an_answer_barely_ahead_of_the_runner_up_is_not_confident() {
+    let bank = shipped_bank();
+    // Make the Road is one of the groups behind the 2022 summit protest and an answer of its
+    // own: the two score within a fifth of each other.
+    let got = doubted(
+        &bank,
+        "was make the road ny at the amazon protests",
+        "another answer scores almost as high",
+    );
+    assert_eq!(got.tier, Tier::Closest);
+}
+
+#[test]
 fn the_judge_orders_suggestions_by_how_likely_each_is() {
     let bank = shipped_bank();
     let why = bank.index.explain("what's amazon's justification");
