@@ -676,6 +676,7 @@ pub(super) fn validate(
             fillers.push(p.get_ref().as_str());
         }
     }
+    check_meaning_overlaps(&mut r, &parsed);
     let analyzer = Analyzer::new(stopwords, groups)
         .with_meaning(concepts, fillers)
         .with_names(names);
@@ -906,6 +907,118 @@ pub(super) fn validate(
 /// accepts, at most [`MAX_EXAMPLES`] per language, each question listed once in the whole bank)
 /// and returns them with their positions. `asked` maps each question, as search would fold it,
 /// to where it was first listed.
+/// Warns about entries of `_search.toml` that do nothing or fight each other, which nobody
+/// would otherwise notice: a word listed twice as filler or in two concepts (the first
+/// concept wins), a filler word that is also a concept's word (search keeps a word a concept
+/// lists, so the filler entry is dead) or the word a concept is named by (dropped from every
+/// question, so the concept is never asked for by that word).
+fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
+    let mut concept_words: HashMap<String, (usize, Range<usize>, String, bool)> = HashMap::new();
+    for c in &parsed.concepts {
+        let name = c
+            .value
+            .terms
+            .first()
+            .map(|t| t.get_ref().clone())
+            .unwrap_or_default();
+        for (i, t) in c.value.terms.iter().enumerate() {
+            let folded = crate::text::normalize(t.get_ref());
+            if folded.is_empty() {
+                continue;
+            }
+            match concept_words.get(&folded) {
+                Some((file, span, other, _)) if *other != name => {
+                    let at = r.place(*file, span);
+                    r.warning(
+                        c.file,
+                        &t.span(),
+                        format!(
+                            "`{}` is also a word of the concept `{other}` ({at})",
+                            t.get_ref()
+                        ),
+                        "a word can mean one thing to search; the first concept listing it wins",
+                    );
+                }
+                Some((file, span, _, _))
+                    if parsed.files[*file].text[span.clone()]
+                        == parsed.files[c.file].text[t.span()] =>
+                {
+                    let at = r.place(*file, span);
+                    r.warning(
+                        c.file,
+                        &t.span(),
+                        format!(
+                            "`{}` is listed twice in the concept `{name}` ({at})",
+                            t.get_ref()
+                        ),
+                        "remove one of them",
+                    );
+                }
+                // Another spelling search folds the same way (أ and ا): harmless, kept for
+                // whoever reads the file.
+                Some(_) => {}
+                None => {
+                    concept_words.insert(folded, (c.file, t.span(), name.clone(), i == 0));
+                }
+            }
+        }
+    }
+    let mut filler_seen: HashMap<String, (usize, Range<usize>)> = HashMap::new();
+    for f in &parsed.fillers {
+        for p in &f.value.phrases {
+            let folded = crate::text::normalize(p.get_ref());
+            if folded.is_empty() {
+                continue;
+            }
+            if let Some((file, span)) = filler_seen.get(&folded) {
+                if parsed.files[*file].text[span.clone()] != parsed.files[f.file].text[p.span()] {
+                    // Another spelling of the same folded word: harmless.
+                    continue;
+                }
+                let at = r.place(*file, span);
+                r.warning(
+                    f.file,
+                    &p.span(),
+                    format!("filler `{}` is listed twice (also at {at})", p.get_ref()),
+                    "remove one of them",
+                );
+                continue;
+            }
+            filler_seen.insert(folded.clone(), (f.file, p.span()));
+            let single = crate::text::words(&folded).count() == 1;
+            match concept_words.get(&folded) {
+                Some((file, span, concept, true)) => {
+                    let at = r.place(*file, span);
+                    r.warning(
+                        f.file,
+                        &p.span(),
+                        format!(
+                            "filler `{}` is the word the concept `{concept}` is named by ({at}): \
+                             search drops it from every question",
+                            p.get_ref()
+                        ),
+                        "remove it from the filler, or name the concept by another of its words",
+                    );
+                }
+                Some((file, span, concept, false)) if single => {
+                    let at = r.place(*file, span);
+                    r.warning(
+                        f.file,
+                        &p.span(),
+                        format!(
+                            "filler `{}` is also a word of the concept `{concept}` ({at}), so \
+                             search keeps it: this filler entry does nothing",
+                            p.get_ref()
+                        ),
+                        "remove it from the filler, or from the concept",
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn check_examples(
     r: &mut Reporter,
     file: usize,

@@ -548,3 +548,44 @@ fn includes_belongs_to_a_name() {
         "`includes` lists other names for a name",
     );
 }
+
+#[test]
+fn search_entries_that_do_nothing_or_clash_are_warned_about() {
+    let text = "[[concept]]\nterms = [\"fired\", \"sacked\", \"axed\"]\n\n\
+                [[concept]]\nterms = [\"dismissed\", \"let go\", \"axed\"]\n\n\
+                [[filler]]\nphrases = [\"sacked\", \"ngl\", \"fired\", \"ngl\"]\n";
+    let (_dir, diagnostics) = check_with(text);
+    let shown: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{shown:#?}");
+    let warned = |needle: &str, at: (usize, usize)| {
+        assert!(
+            diagnostics.iter().any(|d| d.severity == Severity::Warning
+                && d.path.ends_with("zz-case.toml")
+                && (d.line, d.col) == at
+                && d.message.contains(needle)),
+            "no warning {needle:?} at {at:?}: {shown:#?}"
+        );
+    };
+    let axed = text
+        .lines()
+        .nth(4)
+        .and_then(|l| l.find("\"axed\""))
+        .expect("axed")
+        + 1;
+    warned("is also a word of the concept `fired`", (5, axed));
+    let filler_line = text.lines().nth(7).expect("filler line");
+    let sacked = filler_line.find("\"sacked\"").expect("sacked") + 1;
+    warned(
+        "search keeps it: this filler entry does nothing",
+        (8, sacked),
+    );
+    let fired = filler_line.find("\"fired\"").expect("fired") + 1;
+    warned("is the word the concept `fired` is named by", (8, fired));
+    let second_ngl = filler_line.rfind("\"ngl\"").expect("ngl") + 1;
+    warned("filler `ngl` is listed twice", (8, second_ngl));
+    assert_eq!(
+        diagnostics.len(),
+        4,
+        "one warning each, nothing for distinct words: {shown:#?}"
+    );
+}
