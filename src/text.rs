@@ -140,6 +140,96 @@ pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
     (asked_words > 0 && asked_words < message_words).then_some(asked)
 }
 
+/// Whether a question asks how many or how much ("how many were fired", "كم عدد", "شحال"):
+/// such a question wants a number, and an answer that gives none cannot be its confident
+/// answer.
+pub fn asks_count(question: &str) -> bool {
+    // Folded forms: "كام" (Egyptian), "شحال"/"اشحال"/"قداش" (Maghrebi), "قديش"/"اديش"
+    // (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much).
+    const ARABIC: [&str; 11] = [
+        "كم",
+        "كام",
+        "شحال",
+        "اشحال",
+        "قداش",
+        "قديش",
+        "اديش",
+        "شكد",
+        "شقد",
+        "بكم",
+        "بكام",
+    ];
+    let folded = normalize(question);
+    let all: Vec<&str> = words(&folded).collect();
+    all.windows(2).any(|pair| {
+        matches!(
+            pair,
+            ["how", "many"] | ["how", "much"] | ["number", "of"] | ["how", "long"]
+        )
+    }) || all.iter().any(|w| {
+        ARABIC.contains(w)
+            || ["عدد", "العدد", "بعدد", "وعدد"].contains(w)
+            || w.strip_prefix('و')
+                .is_some_and(|rest| ARABIC.contains(&rest))
+    })
+}
+
+/// Whether a text gives a number: digits other than a year, or a number word ("two dozen",
+/// "عشرات"). "One" does not count: it is rarely a count in prose ("one of the groups").
+pub fn gives_count(text: &str) -> bool {
+    const WORDS: [&str; 42] = [
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "dozen",
+        "dozens",
+        "half",
+        "اثنان",
+        "اثنين",
+        "ثلاثه",
+        "اربعه",
+        "خمسه",
+        "سته",
+        "سبعه",
+        "عشره",
+        "عشرات",
+        "مئات",
+        "الاف",
+        "الف",
+        "مليون",
+        "ملايين",
+        "مليار",
+        "نصف",
+        "عشرين",
+    ];
+    let folded = normalize(text);
+    let given = words(&folded).any(|w| {
+        let digits: String = w.chars().filter(char::is_ascii_digit).collect();
+        let year = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"));
+        (!digits.is_empty() && !year) || WORDS.contains(&w)
+    });
+    given
+}
+
 /// Splits folded text into words.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|w| !w.is_empty())
@@ -278,6 +368,40 @@ fn stem_latin(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_asking_how_many_is_told_apart() {
+        for q in [
+            "how many workers were fired",
+            "What number of people signed?",
+            "كم عدد الموظفين المفصولين",
+            "شحال من واحد تطرد",
+            "وكام واحد اترفد",
+            "how long has he been there",
+        ] {
+            assert!(asks_count(q), "{q}");
+        }
+        for q in [
+            "who won nimbus",
+            "متى وقع العقد",
+            "what is the timeline",
+            "تعدد المصادر",
+        ] {
+            assert!(!asks_count(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_year_is_not_a_count_but_digits_and_number_words_are() {
+        assert!(!gives_count(
+            "In 2022 the group protested; one of its members spoke."
+        ));
+        assert!(gives_count("About 50 workers were fired."));
+        assert!(gives_count("Over two dozen workers were fired."));
+        assert!(gives_count("وقّع عشرات العمال"));
+        assert!(gives_count("وقع ٥٠ عاملا"));
+        assert!(!gives_count("في عام ٢٠٢١ وقعت الحكومة العقد"));
+    }
 
     #[test]
     fn a_long_message_is_asked_through_its_questions() {

@@ -183,6 +183,8 @@ pub struct Index {
     title_df: Vec<u32>,
     /// Whether some document holds each term in its title, aliases, tags or people.
     anchoring: Vec<bool>,
+    /// Whether each document's bodies give a number (`text::gives_count`).
+    gives_count: Vec<bool>,
     /// What the encoder sees of each document (titles and aliases), encoded on first need.
     embed_texts: Vec<Vec<String>>,
     embeddings: Vec<OnceLock<Vec<Embedding>>>,
@@ -286,6 +288,10 @@ impl Index {
             .iter()
             .map(|p| bm25_idf(n, p.len() as f32))
             .collect();
+        index.gives_count = docs
+            .iter()
+            .map(|d| d.bodies.iter().any(|b| crate::text::gives_count(b)))
+            .collect();
         index.anchoring = index
             .postings
             .iter()
@@ -378,7 +384,7 @@ impl Index {
         let script = crate::text::dominant_script(question);
         let answer = ranked
             .first()
-            .filter(|top| self.doubt(&query, script, top, &ranked).is_none())
+            .filter(|top| self.doubt(question, &query, script, top, &ranked).is_none())
             .map(|top| top.doc);
         let (closest, likely) = match answer {
             Some(_) => (None, Vec::new()),
@@ -399,6 +405,7 @@ impl Index {
     /// The first reason the best candidate is not a confident answer, if any.
     fn doubt(
         &self,
+        question: &str,
         query: &[QueryWord],
         script: Option<crate::text::Script>,
         top: &Scored,
@@ -429,6 +436,10 @@ impl Index {
             .is_some_and(|s| s.score * MIN_SCORE_MARGIN > top.score)
         {
             Some("another answer scores almost as high")
+        } else if !self.gives_count[top.doc] && crate::text::asks_count(question) {
+            // "how many people protested the 2018 summit" uses every word of the answer about
+            // it, which says what the protest was about and gives no count.
+            Some("the question asks how many, and the answer gives no number")
         } else if self.claimed_twice(query, top, &anchor, ranked) {
             Some("another answer claims the question as much")
         } else {
@@ -697,7 +708,7 @@ impl Index {
         let script = crate::text::dominant_script(question);
         let doubt = ranked
             .first()
-            .and_then(|top| self.doubt(&query, script, top, &ranked));
+            .and_then(|top| self.doubt(question, &query, script, top, &ranked));
         let evidence = self.evidence(
             &query,
             script,

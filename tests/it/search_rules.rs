@@ -72,6 +72,32 @@ fn an_answer_barely_ahead_of_the_runner_up_is_not_confident() {
 }
 
 #[test]
+fn a_how_many_question_is_not_answered_by_an_answer_without_a_number() {
+    let bank = shipped_bank();
+    // Every word is in the answer about the 2018 summit protest, which gives no count.
+    let got = doubted(
+        &bank,
+        "how many people protested the 2018 aws summit in new york",
+        "the question asks how many, and the answer gives no number",
+    );
+    assert_ne!(got.tier, Tier::Answer);
+    // An answer that gives the number is not doubted for it, in either language.
+    for q in [
+        "how many google workers were fired over nimbus in 2024",
+        "كم عدد العمال الذين فصلتهم غوغل",
+    ] {
+        let why = bank.index.explain(q);
+        assert_ne!(
+            why.doubt,
+            Some("the question asks how many, and the answer gives no number")
+        );
+        let got = ask(&bank, q);
+        let given = got.entry.as_deref().or(got.closest.as_deref());
+        assert_eq!(given, Some("google-firings-2024"), "{q}");
+    }
+}
+
+#[test]
 fn the_judge_orders_suggestions_by_how_likely_each_is() {
     let bank = shipped_bank();
     let why = bank.index.explain("what's amazon's justification");
