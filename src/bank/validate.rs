@@ -986,8 +986,11 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
             }
             filler_seen.insert(folded.clone(), (f.file, p.span()));
             let single = crate::text::words(&folded).count() == 1;
+            // A concept's phrase is matched before a filler phrase of the same words, and a
+            // concept's words are kept even as stop words; only its naming word, a single word
+            // that is no variant of anything, is dropped as filler.
             match concept_words.get(&folded) {
-                Some((file, span, concept, true)) => {
+                Some((file, span, concept, true)) if single => {
                     let at = r.place(*file, span);
                     r.warning(
                         f.file,
@@ -1000,20 +1003,20 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                         "remove it from the filler, or name the concept by another of its words",
                     );
                 }
-                Some((file, span, concept, false)) if single => {
+                Some((file, span, concept, _)) => {
                     let at = r.place(*file, span);
                     r.warning(
                         f.file,
                         &p.span(),
                         format!(
-                            "filler `{}` is also a word of the concept `{concept}` ({at}), so \
-                             search keeps it: this filler entry does nothing",
+                            "filler `{}` is also in the concept `{concept}` ({at}), so search \
+                             keeps it: this filler entry does nothing",
                             p.get_ref()
                         ),
                         "remove it from the filler, or from the concept",
                     );
                 }
-                _ => {}
+                None => {}
             }
         }
     }

@@ -552,8 +552,9 @@ fn includes_belongs_to_a_name() {
 #[test]
 fn search_entries_that_do_nothing_or_clash_are_warned_about() {
     let text = "[[concept]]\nterms = [\"fired\", \"sacked\", \"axed\"]\n\n\
-                [[concept]]\nterms = [\"dismissed\", \"let go\", \"axed\"]\n\n\
-                [[filler]]\nphrases = [\"sacked\", \"ngl\", \"fired\", \"ngl\"]\n";
+                [[concept]]\nterms = [\"dismissed\", \"axed\"]\n\n\
+                [[concept]]\nterms = [\"let go\", \"laid off\"]\n\n\
+                [[filler]]\nphrases = [\"sacked\", \"ngl\", \"fired\", \"ngl\", \"let go\"]\n";
     let (_dir, diagnostics) = check_with(text);
     let shown: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
     assert!(!diagnostics.iter().any(|d| d.is_error()), "{shown:#?}");
@@ -573,19 +574,25 @@ fn search_entries_that_do_nothing_or_clash_are_warned_about() {
         .expect("axed")
         + 1;
     warned("is also a word of the concept `fired`", (5, axed));
-    let filler_line = text.lines().nth(7).expect("filler line");
+    let filler_line = text.lines().nth(10).expect("filler line");
     let sacked = filler_line.find("\"sacked\"").expect("sacked") + 1;
     warned(
         "search keeps it: this filler entry does nothing",
-        (8, sacked),
+        (11, sacked),
     );
     let fired = filler_line.find("\"fired\"").expect("fired") + 1;
-    warned("is the word the concept `fired` is named by", (8, fired));
+    warned("is the word the concept `fired` is named by", (11, fired));
     let second_ngl = filler_line.rfind("\"ngl\"").expect("ngl") + 1;
-    warned("filler `ngl` is listed twice", (8, second_ngl));
+    warned("filler `ngl` is listed twice", (11, second_ngl));
+    // A phrase that names a concept is matched as the concept first: the filler does nothing.
+    let let_go = filler_line.rfind("\"let go\"").expect("let go") + 1;
+    warned(
+        "filler `let go` is also in the concept `let go`",
+        (11, let_go),
+    );
     assert_eq!(
         diagnostics.len(),
-        4,
+        5,
         "one warning each, nothing for distinct words: {shown:#?}"
     );
 }
