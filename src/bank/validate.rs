@@ -903,17 +903,21 @@ pub(super) fn validate(
     })
 }
 
-/// Checks an answer's example questions (known language, not empty, within what `/ask`
-/// accepts, at most [`MAX_EXAMPLES`] per language, each question listed once in the whole bank)
-/// and returns them with their positions. `asked` maps each question, as search would fold it,
-/// to where it was first listed.
 /// Warns about entries of `_search.toml` that do nothing or fight each other, which nobody
 /// would otherwise notice: a word listed twice as filler or in two concepts (the first
 /// concept wins), a filler word that is also a concept's word (search keeps a word a concept
 /// lists, so the filler entry is dead) or the word a concept is named by (dropped from every
 /// question, so the concept is never asked for by that word).
 fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
-    let mut concept_words: HashMap<String, (usize, Range<usize>, String, bool)> = HashMap::new();
+    /// Where a folded word was first listed, as written there, and by which concept.
+    struct Listed<'p> {
+        file: usize,
+        span: Range<usize>,
+        written: &'p str,
+        concept: String,
+        naming: bool,
+    }
+    let mut concept_words: HashMap<String, Listed> = HashMap::new();
     for c in &parsed.concepts {
         let name = c
             .value
@@ -927,8 +931,8 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                 continue;
             }
             match concept_words.get(&folded) {
-                Some((file, span, other, _)) if *other != name => {
-                    let at = r.place(*file, span);
+                Some(first) if first.concept != name => {
+                    let (at, other) = (r.place(first.file, &first.span), &first.concept);
                     r.warning(
                         c.file,
                         &t.span(),
@@ -939,11 +943,8 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                         "a word can mean one thing to search; the first concept listing it wins",
                     );
                 }
-                Some((file, span, _, _))
-                    if parsed.files[*file].text[span.clone()]
-                        == parsed.files[c.file].text[t.span()] =>
-                {
-                    let at = r.place(*file, span);
+                Some(first) if first.written == t.get_ref() => {
+                    let at = r.place(first.file, &first.span);
                     r.warning(
                         c.file,
                         &t.span(),
@@ -958,20 +959,27 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                 // whoever reads the file.
                 Some(_) => {}
                 None => {
-                    concept_words.insert(folded, (c.file, t.span(), name.clone(), i == 0));
+                    let listed = Listed {
+                        file: c.file,
+                        span: t.span(),
+                        written: t.get_ref(),
+                        concept: name.clone(),
+                        naming: i == 0,
+                    };
+                    concept_words.insert(folded, listed);
                 }
             }
         }
     }
-    let mut filler_seen: HashMap<String, (usize, Range<usize>)> = HashMap::new();
+    let mut filler_seen: HashMap<String, (usize, Range<usize>, &str)> = HashMap::new();
     for f in &parsed.fillers {
         for p in &f.value.phrases {
             let folded = crate::text::normalize(p.get_ref());
             if folded.is_empty() {
                 continue;
             }
-            if let Some((file, span)) = filler_seen.get(&folded) {
-                if parsed.files[*file].text[span.clone()] != parsed.files[f.file].text[p.span()] {
+            if let Some((file, span, written)) = filler_seen.get(&folded) {
+                if *written != p.get_ref() {
                     // Another spelling of the same folded word: harmless.
                     continue;
                 }
@@ -984,14 +992,14 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                 );
                 continue;
             }
-            filler_seen.insert(folded.clone(), (f.file, p.span()));
+            filler_seen.insert(folded.clone(), (f.file, p.span(), p.get_ref()));
             let single = crate::text::words(&folded).count() == 1;
             // A concept's phrase is matched before a filler phrase of the same words, and a
             // concept's words are kept even as stop words; only its naming word, a single word
             // that is no variant of anything, is dropped as filler.
             match concept_words.get(&folded) {
-                Some((file, span, concept, true)) if single => {
-                    let at = r.place(*file, span);
+                Some(first) if first.naming && single => {
+                    let (at, concept) = (r.place(first.file, &first.span), &first.concept);
                     r.warning(
                         f.file,
                         &p.span(),
@@ -1003,8 +1011,8 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                         "remove it from the filler, or name the concept by another of its words",
                     );
                 }
-                Some((file, span, concept, _)) => {
-                    let at = r.place(*file, span);
+                Some(first) => {
+                    let (at, concept) = (r.place(first.file, &first.span), &first.concept);
                     r.warning(
                         f.file,
                         &p.span(),
@@ -1022,6 +1030,10 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
     }
 }
 
+/// Checks an answer's example questions (known language, not empty, within what `/ask`
+/// accepts, at most [`MAX_EXAMPLES`] per language, each question listed once in the whole bank)
+/// and returns them with their positions. `asked` maps each question, as search would fold it,
+/// to where it was first listed.
 fn check_examples(
     r: &mut Reporter,
     file: usize,
