@@ -961,9 +961,10 @@ impl Index {
                     let other = &self.words[id as usize];
                     strsim::osa_distance(form, other) <= 1
                         && (same_length_ok || form.chars().count() != other.chars().count())
+                        && keeps_first_letter(form, other)
                 }));
                 // A deletion from the query that is itself a term: one extra letter was typed.
-                if c != form {
+                if c != form && keeps_first_letter(form, c) {
                     if let Some(&id) = self.terms.get(c.as_str()) {
                         found.push(id);
                     }
@@ -1185,6 +1186,17 @@ fn deletion_hashes(word: &str) -> Vec<u64> {
 }
 
 /// Every string made by deleting one character of `word`.
+/// Whether `known` may be a typo correction of `typed` as far as their first letters go: a
+/// short Latin word keeps its first letter, because typists rarely get that one wrong and one
+/// edit there turns a word into another ("town" into "own"). Arabic is left alone: its first
+/// letters are often prefixes ("أخفى" is form IV of "خفي").
+fn keeps_first_letter(typed: &str, known: &str) -> bool {
+    const SHORT: usize = 5;
+    crate::text::dominant_script(typed) == Some(crate::text::Script::Arabic)
+        || typed.chars().count() >= SHORT
+        || typed.chars().next() == known.chars().next()
+}
+
 fn deletions(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())

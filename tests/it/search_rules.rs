@@ -33,6 +33,25 @@ fn a_year_is_never_typo_corrected_into_another() {
 }
 
 #[test]
+fn a_short_word_is_not_typo_corrected_at_its_first_letter() {
+    let bank = shipped_bank();
+    let why = bank.index.explain("which towns are the server farms in");
+    let town = why
+        .words
+        .iter()
+        .find(|w| w.term == "town")
+        .expect("town kept");
+    // "own" is in the bank: one deletion away, but not a typo for "town".
+    assert!(town.matches.is_empty(), "{:?}", town.matches);
+    // A typo after the first letter is still corrected.
+    let why = bank.index.explain("wat is projct nimbus");
+    assert!(why
+        .words
+        .iter()
+        .any(|w| w.term == "projct" && w.matches == ["project"]));
+}
+
+#[test]
 fn arabic_particles_are_read_off_unknown_words() {
     let bank = shipped_bank();
     let plain = bank.index.explain("واشنطن");
