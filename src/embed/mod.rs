@@ -163,6 +163,12 @@ impl Encoder {
         ids
     }
 
+    /// Whether `word` is a whole piece of the encoder's vocabulary (see [`Tokenizer::has_word`]):
+    /// a real word of one of its languages rather than a misspelling.
+    pub fn knows_word(&self, word: &str) -> bool {
+        self.tokenizer.has_word(word)
+    }
+
     /// The embedding of `text` (any language; the empty text too).
     pub fn encode(&self, text: &str) -> Embedding {
         Embedding(self.model.forward(&self.tokenize(text)))

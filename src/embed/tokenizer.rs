@@ -86,6 +86,25 @@ impl Tokenizer {
         })
     }
 
+    /// Whether `word` is a single piece of the vocabulary, with the space symbol before it or
+    /// without (Arabic words are often kept whole only without it, because prefixes come
+    /// before them in running text): a word the model's training text had often enough to keep.
+    pub fn has_word(&self, word: &str) -> bool {
+        let ends_on_piece = |bytes: &[&[u8]]| {
+            let mut node = PieceTrie::ROOT;
+            for &byte in bytes.iter().flat_map(|part| part.iter()) {
+                match self.trie.child(node, byte) {
+                    Some(next) => node = next,
+                    None => return false,
+                }
+            }
+            self.trie.piece(node).is_some()
+        };
+        !word.is_empty()
+            && (ends_on_piece(&[SPACE_SYMBOL, word.as_bytes()])
+                || ends_on_piece(&[word.as_bytes()]))
+    }
+
     /// Number of pieces in the vocabulary.
     pub fn vocab_size(&self) -> usize {
         self.scores.len()

@@ -937,6 +937,9 @@ impl Index {
         if word.chars().any(|c| c.is_ascii_digit()) {
             return Vec::new();
         }
+        // A real word the bank lacks ("fine", "sept", "جامع") is not a misspelling of one it has
+        // ("fire", "set", "جمع"); at most another form of it ("quick" for "quickly").
+        let real_word = Encoder::try_shared().is_ok_and(|encoder| encoder.knows_word(word));
         let mut found: Vec<u32> = Vec::new();
         // Arabic packs its words close: a four-letter word with one letter changed (or two
         // swapped) is usually another word (راتب "salary", كاتب "writer"); a letter left out or
@@ -970,6 +973,14 @@ impl Index {
                     }
                 }
             }
+        }
+        if real_word {
+            found.retain(|&id| {
+                let known = self.words[id as usize].as_str();
+                [term, word]
+                    .iter()
+                    .any(|typed| known.starts_with(typed) || typed.starts_with(known))
+            });
         }
         found.sort_unstable();
         found.dedup();

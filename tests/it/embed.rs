@@ -78,3 +78,14 @@ fn vectors_match_the_python_reference() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn the_vocabulary_knows_real_words_and_not_misspellings() {
+    let encoder = Encoder::shared();
+    for word in ["there", "fine", "town", "جامع", "تقدر"] {
+        assert!(encoder.knows_word(word), "{word}");
+    }
+    for word in ["projct", "sharehlder", "nimbuss", "طلعت", ""] {
+        assert!(!encoder.knows_word(word), "{word}");
+    }
+}

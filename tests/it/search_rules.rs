@@ -52,6 +52,23 @@ fn a_short_word_is_not_typo_corrected_at_its_first_letter() {
 }
 
 #[test]
+fn a_real_word_is_not_typo_corrected_into_another() {
+    let bank = shipped_bank();
+    let matches = |q: &str, term: &str| {
+        let why = bank.index.explain(q);
+        let word = why.words.into_iter().find(|w| w.term == term);
+        word.unwrap_or_else(|| panic!("{term} not in {q:?}"))
+            .matches
+    };
+    // "fine" is one letter from "fire", "sept" from "set", "جامع" from "جمع": real words all.
+    assert!(matches("is that fine", "fine").is_empty());
+    assert!(matches("what happened in sept", "sept").is_empty());
+    assert!(matches("جامع", "جامع").is_empty());
+    // Another form of a word the bank has is still found.
+    assert_eq!(matches("a quick timeline", "quick"), ["quickl"]);
+}
+
+#[test]
 fn arabic_particles_are_read_off_unknown_words() {
     let bank = shipped_bank();
     let plain = bank.index.explain("واشنطن");
