@@ -174,6 +174,42 @@ pub fn asks_count(question: &str) -> bool {
     })
 }
 
+/// Whether a question asks how things stand now ("is she still director", "هل لا يزال",
+/// "لسه", "حاليا"): the bank's answers tell what their sources said at their dates, so none is
+/// the confident answer to it.
+pub fn asks_now(question: &str) -> bool {
+    // Folded forms: "لسه"/"لسا"/"لساته" (Egyptian, Levantine), "مازال"/"لازال"/"لا يزال" and
+    // "ما زال" with their feminine forms, "حاليا" (currently), "دلوقتي" (Egyptian "now").
+    // Levantine "هلق" is left out: "now" there is as often "so" as a question about today.
+    const ARABIC: [&str; 12] = [
+        "لسه",
+        "لسا",
+        "لساته",
+        "لسته",
+        "مازال",
+        "مازالت",
+        "لازال",
+        "لازالت",
+        "حاليا",
+        "دلوقتي",
+        "يزال",
+        "تزال",
+    ];
+    let folded = normalize(question);
+    let all: Vec<&str> = words(&folded).collect();
+    all.windows(2).any(|pair| {
+        matches!(
+            pair,
+            ["right", "now"] | ["these", "days"] | ["ما", "زال"] | ["ما", "زالت"]
+        )
+    }) || all.iter().any(|w| {
+        ["still", "currently", "nowadays", "anymore"].contains(w)
+            || ARABIC.contains(w)
+            || w.strip_prefix('و')
+                .is_some_and(|rest| ARABIC.contains(&rest))
+    })
+}
+
 /// Whether a text gives a number: digits other than a year, or a number word ("two dozen",
 /// "عشرات"). "One" does not count: it is rarely a count in prose ("one of the groups").
 pub fn gives_count(text: &str) -> bool {
@@ -388,6 +424,28 @@ mod tests {
             "تعدد المصادر",
         ] {
             assert!(!asks_count(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_question_about_now_is_told_apart() {
+        for q in [
+            "is she still at mediajustice",
+            "Who runs it currently?",
+            "هل لا يزال يعمل في غوغل",
+            "هي ما زالت مديرة؟",
+            "ولسه شغال؟",
+            "مين المدير حالياً",
+        ] {
+            assert!(asks_now(q), "{q}");
+        }
+        for q in [
+            "who won nimbus",
+            "هلا بوت، شو نمبوس",
+            "what did she say in 2022",
+            "متى وقع العقد",
+        ] {
+            assert!(!asks_now(q), "{q}");
         }
     }
 

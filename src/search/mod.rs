@@ -440,6 +440,10 @@ impl Index {
             // "how many people protested the 2018 summit" uses every word of the answer about
             // it, which says what the protest was about and gives no count.
             Some("the question asks how many, and the answer gives no number")
+        } else if crate::text::asks_now(question) {
+            // "is myaisha hayes still director at mediajustice" uses every word of the answer
+            // about her, which can only say what she was when its sources were written.
+            Some("the question asks how things stand now, and answers tell what their sources said")
         } else if self.claimed_twice(query, top, &anchor, ranked) {
             Some("another answer claims the question as much")
         } else {

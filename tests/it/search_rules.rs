@@ -134,6 +134,18 @@ fn a_how_many_question_is_not_answered_by_an_answer_without_a_number() {
 }
 
 #[test]
+fn a_question_about_now_is_not_answered_confidently() {
+    let bank = shipped_bank();
+    // Every word is in the answer about her; what she is now, no source here can say.
+    let got = doubted(
+        &bank,
+        "is myaisha hayes still campaign strategies director at mediajustice",
+        "the question asks how things stand now, and answers tell what their sources said",
+    );
+    assert_ne!(got.tier, Tier::Answer);
+}
+
+#[test]
 fn the_judge_orders_suggestions_by_how_likely_each_is() {
     let bank = shipped_bank();
     let why = bank.index.explain("what's amazon's justification");
