@@ -312,7 +312,7 @@ fn third_tuned_set_meets_its_figures() {
 #[test]
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 143,
+        right_given: 144,
         right_first_pct: 93.4,
         wrong_confident: 0,
         refused_answered: 0,
@@ -328,7 +328,7 @@ fn fourth_tuned_set_meets_its_figures() {
 #[test]
 fn fifth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 48,
+        right_given: 49,
         right_first_pct: 96.4,
         wrong_confident: 0,
         refused_answered: 3,
