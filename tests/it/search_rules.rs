@@ -146,6 +146,21 @@ fn a_question_about_now_is_not_answered_confidently() {
 }
 
 #[test]
+fn asking_whether_a_company_works_on_nimbus_is_not_a_title_word_match() {
+    let bank = shipped_bank();
+    // "work" is in the wink answer's title ("how do the payments work"); "work on" asks
+    // whether the company takes part, which the answers about the companies say.
+    for q in ["does amazon work on nimbus", "is amazon involved in nimbus"] {
+        let got = ask(&bank, q);
+        let given = got.entry.as_deref().or(got.closest.as_deref());
+        assert!(
+            matches!(given, Some("amazon-position" | "what-is-nimbus")),
+            "{q}: {given:?}"
+        );
+    }
+}
+
+#[test]
 fn the_judge_orders_suggestions_by_how_likely_each_is() {
     let bank = shipped_bank();
     let why = bank.index.explain("what's amazon's justification");
