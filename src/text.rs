@@ -145,8 +145,8 @@ pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
 /// answer.
 pub fn asks_count(question: &str) -> bool {
     // Folded forms: "كام" (Egyptian), "شحال"/"اشحال"/"قداش" (Maghrebi), "قديش"/"اديش"
-    // (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much).
-    const ARABIC: [&str; 11] = [
+    // (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much); "عدد" (number of).
+    const WORDS: [&str; 15] = [
         "كم",
         "كام",
         "شحال",
@@ -158,20 +158,18 @@ pub fn asks_count(question: &str) -> bool {
         "شقد",
         "بكم",
         "بكام",
+        "عدد",
+        "العدد",
+        "بعدد",
+        "وعدد",
     ];
-    let folded = normalize(question);
-    let all: Vec<&str> = words(&folded).collect();
-    all.windows(2).any(|pair| {
-        matches!(
-            pair,
-            ["how", "many"] | ["how", "much"] | ["number", "of"] | ["how", "long"]
-        )
-    }) || all.iter().any(|w| {
-        ARABIC.contains(w)
-            || ["عدد", "العدد", "بعدد", "وعدد"].contains(w)
-            || w.strip_prefix('و')
-                .is_some_and(|rest| ARABIC.contains(&rest))
-    })
+    const PAIRS: [[&str; 2]; 4] = [
+        ["how", "many"],
+        ["how", "much"],
+        ["number", "of"],
+        ["how", "long"],
+    ];
+    mentions(question, &WORDS, &PAIRS)
 }
 
 /// Whether a question asks how things stand now ("is she still director", "هل لا يزال",
@@ -181,7 +179,11 @@ pub fn asks_now(question: &str) -> bool {
     // Folded forms: "لسه"/"لسا"/"لساته" (Egyptian, Levantine), "مازال"/"لازال"/"لا يزال" and
     // "ما زال" with their feminine forms, "حاليا" (currently), "دلوقتي" (Egyptian "now").
     // Levantine "هلق" is left out: "now" there is as often "so" as a question about today.
-    const ARABIC: [&str; 12] = [
+    const WORDS: [&str; 16] = [
+        "still",
+        "currently",
+        "nowadays",
+        "anymore",
         "لسه",
         "لسا",
         "لساته",
@@ -195,19 +197,27 @@ pub fn asks_now(question: &str) -> bool {
         "يزال",
         "تزال",
     ];
-    let folded = normalize(question);
+    const PAIRS: [[&str; 2]; 4] = [
+        ["right", "now"],
+        ["these", "days"],
+        ["ما", "زال"],
+        ["ما", "زالت"],
+    ];
+    mentions(question, &WORDS, &PAIRS)
+}
+
+/// Whether the folded `text` holds one of `singles` (also with "and", و, written onto it) or
+/// one of `pairs` as two words in a row.
+fn mentions(text: &str, singles: &[&str], pairs: &[[&str; 2]]) -> bool {
+    let folded = normalize(text);
     let all: Vec<&str> = words(&folded).collect();
-    all.windows(2).any(|pair| {
-        matches!(
-            pair,
-            ["right", "now"] | ["these", "days"] | ["ما", "زال"] | ["ما", "زالت"]
-        )
-    }) || all.iter().any(|w| {
-        ["still", "currently", "nowadays", "anymore"].contains(w)
-            || ARABIC.contains(w)
-            || w.strip_prefix('و')
-                .is_some_and(|rest| ARABIC.contains(&rest))
-    })
+    all.windows(2)
+        .any(|two| pairs.iter().any(|pair| two == pair.as_slice()))
+        || all.iter().any(|w| {
+            singles.contains(w)
+                || w.strip_prefix('و')
+                    .is_some_and(|rest| singles.contains(&rest))
+        })
 }
 
 /// Whether a text gives a number: digits other than a year, or a number word ("two dozen",
