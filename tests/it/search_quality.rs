@@ -267,8 +267,8 @@ impl Figures {
 #[test]
 fn fresh_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 263,
-        right_first_pct: 97.0,
+        right_given: 264,
+        right_first_pct: 97.4,
         wrong_confident: 0,
         refused_answered: 0,
         refused_closest: 3,
