@@ -184,9 +184,19 @@ impl Analyzer {
         };
         let mut i = 0;
         'words: while i < all.len() {
-            if let Some(list) = keys.get(i).and_then(|k| self.phrases.get(k)) {
+            // A phrase may start on a word with "in", "for", "so" or "like" written onto it
+            // ("لمراكز البيانات" is "for the data centres").
+            let unprefixed = keys
+                .get(i)
+                .and(without_particle(all[i]))
+                .map(|rest| self.word_key(rest));
+            let firsts = keys.get(i).into_iter().chain(unprefixed.as_ref());
+            for first in firsts {
+                let Some(list) = self.phrases.get(first) else {
+                    continue;
+                };
                 for (phrase, term) in list {
-                    if keys[i..].starts_with(phrase) {
+                    if keys[i + 1..].starts_with(&phrase[1..]) {
                         if let Some(term) = term {
                             out.push((self.term(term), term.clone()));
                         }
@@ -235,6 +245,17 @@ impl Analyzer {
     }
 }
 
+/// An Arabic word without the particle written onto its front (ب ل ف ك, after an optional
+/// و), when a word of three letters or more stays; the stemmer already reads off و and the
+/// article with its particles.
+fn without_particle(word: &str) -> Option<&str> {
+    let rest = word.strip_prefix('و').unwrap_or(word);
+    let rest = ['ب', 'ل', 'ف', 'ك']
+        .iter()
+        .find_map(|particle| rest.strip_prefix(*particle))?;
+    (rest.chars().count() >= 3).then_some(rest)
+}
+
 /// The term a concept named by `folded` becomes: its words joined by `_` (one word stays
 /// itself).
 fn joined_words(folded: &str) -> String {
@@ -274,6 +295,19 @@ mod tests {
         );
         assert_eq!(a.key("sacked"), a.key("fire"));
         assert_eq!(a.key("فصلت"), a.key("fire"));
+    }
+
+    #[test]
+    fn a_phrase_starts_on_a_word_with_a_particle_written_onto_it() {
+        let a = analyzer();
+        let plain = a.key("مراكز البيانات");
+        // "for", "in", "and in" written onto the phrase's first word.
+        for q in ["لمراكز البيانات", "بمراكز البيانات", "وبمراكز البيانات"]
+        {
+            assert_eq!(a.key(q), plain, "{q}");
+        }
+        // The phrase's first word alone is still not the phrase.
+        assert_ne!(a.key("لمراكز"), plain);
     }
 
     #[test]

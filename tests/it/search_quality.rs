@@ -312,7 +312,7 @@ fn third_tuned_set_meets_its_figures() {
 #[test]
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 144,
+        right_given: 145,
         right_first_pct: 92.9,
         wrong_confident: 0,
         refused_answered: 0,
@@ -328,7 +328,7 @@ fn fourth_tuned_set_meets_its_figures() {
 #[test]
 fn fifth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 49,
+        right_given: 50,
         right_first_pct: 96.4,
         wrong_confident: 0,
         refused_answered: 3,
