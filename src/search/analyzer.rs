@@ -228,6 +228,21 @@ impl Analyzer {
             .to_string()
     }
 
+    /// Whether `word` (folded) is a long Latin stop word or filler word mistyped by one letter
+    /// or written with its apostrophe dropped ("actualy", "theres", "everyones"): chatter
+    /// still, not a word the bank lacks. Arabic is left out: one letter turns one of its words
+    /// into another too often ("بيحولوا" is not "بيقولوا").
+    pub fn is_mistyped_stopword(&self, word: &str) -> bool {
+        const LONG: usize = 6;
+        let n = word.len();
+        word.is_ascii()
+            && n >= LONG
+            && self
+                .stopwords
+                .iter()
+                .any(|stop| stop.len().abs_diff(n) <= 1 && strsim::osa_distance(word, stop) == 1)
+    }
+
     /// Whether `word` (folded) is a stop word or filler, or one with "and", "so", "in", "for"
     /// (و, ف, ب, ل) written onto it: Arabic joins them to the next word, so "ومتى" ("and
     /// when") is as empty as "متى".

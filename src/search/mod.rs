@@ -779,6 +779,9 @@ impl Index {
             .into_iter()
             // A word asked twice is still one word of the question.
             .filter(|(term, _)| seen.insert(term.clone()))
+            .filter(|(term, word)| {
+                self.terms.contains_key(term) || !self.analyzer.is_mistyped_stopword(word)
+            })
             .map(|(term, word)| {
                 let matches = self.lookup(&term, &word);
                 let weight = matches

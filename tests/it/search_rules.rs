@@ -69,6 +69,30 @@ fn a_real_word_is_not_typo_corrected_into_another() {
 }
 
 #[test]
+fn chatter_typed_without_care_is_still_chatter() {
+    let bank = shipped_bank();
+    let terms = |q: &str| -> Vec<String> {
+        bank.index
+            .explain(q)
+            .words
+            .into_iter()
+            .map(|w| w.term)
+            .collect()
+    };
+    // "actualy" is "actually", "theres" is "there's": neither is a word the bank lacks.
+    assert_eq!(
+        terms("hey bot actualy who won nimbus"),
+        terms("who won nimbus")
+    );
+    assert_eq!(
+        terms("theres a protest at google?"),
+        terms("a protest at google?")
+    );
+    // A word the bank lacks that is not chatter stays, unknown.
+    assert_eq!(terms("whats the weather"), ["weather"]);
+}
+
+#[test]
 fn arabic_particles_are_read_off_unknown_words() {
     let bank = shipped_bank();
     let plain = bank.index.explain("واشنطن");
