@@ -944,9 +944,6 @@ impl Index {
         if word.chars().any(|c| c.is_ascii_digit()) {
             return Vec::new();
         }
-        // A real word the bank lacks ("fine", "sept", "جامع") is not a misspelling of one it has
-        // ("fire", "set", "جمع"); at most another form of it ("quick" for "quickly").
-        let real_word = Encoder::try_shared().is_ok_and(|encoder| encoder.knows_word(word));
         let mut found: Vec<u32> = Vec::new();
         // Arabic packs its words close: a four-letter word with one letter changed (or two
         // swapped) is usually another word (راتب "salary", كاتب "writer"); a letter left out or
@@ -957,6 +954,12 @@ impl Index {
                 continue;
             }
             let same_length_ok = !arabic || form.chars().count() >= 5;
+            // A short Latin word keeps its first letter: typists rarely get that one wrong, and
+            // one edit there turns a word into another ("town" into "own"). Arabic is left
+            // alone: its first letters are often prefixes ("أخفى" is form IV of "خفي").
+            let first_letter_free = arabic || form.chars().count() >= 5;
+            let keeps_first_letter =
+                |known: &str| first_letter_free || form.chars().next() == known.chars().next();
             let mut candidates: Vec<String> = deletions(form);
             candidates.push(form.to_string());
             for c in &candidates {
@@ -971,17 +974,19 @@ impl Index {
                     let other = &self.words[id as usize];
                     strsim::osa_distance(form, other) <= 1
                         && (same_length_ok || form.chars().count() != other.chars().count())
-                        && keeps_first_letter(form, other)
+                        && keeps_first_letter(other)
                 }));
                 // A deletion from the query that is itself a term: one extra letter was typed.
-                if c != form && keeps_first_letter(form, c) {
+                if c != form && keeps_first_letter(c) {
                     if let Some(&id) = self.terms.get(c.as_str()) {
                         found.push(id);
                     }
                 }
             }
         }
-        if real_word {
+        // A real word the bank lacks ("fine", "sept", "جامع") is not a misspelling of one it has
+        // ("fire", "set", "جمع"); at most another form of it ("quick" for "quickly").
+        if !found.is_empty() && Encoder::try_shared().is_ok_and(|e| e.knows_word(word)) {
             found.retain(|&id| {
                 let known = self.words[id as usize].as_str();
                 [term, word]
@@ -1204,17 +1209,6 @@ fn deletion_hashes(word: &str) -> Vec<u64> {
 }
 
 /// Every string made by deleting one character of `word`.
-/// Whether `known` may be a typo correction of `typed` as far as their first letters go: a
-/// short Latin word keeps its first letter, because typists rarely get that one wrong and one
-/// edit there turns a word into another ("town" into "own"). Arabic is left alone: its first
-/// letters are often prefixes ("أخفى" is form IV of "خفي").
-fn keeps_first_letter(typed: &str, known: &str) -> bool {
-    const SHORT: usize = 5;
-    crate::text::dominant_script(typed) == Some(crate::text::Script::Arabic)
-        || typed.chars().count() >= SHORT
-        || typed.chars().next() == known.chars().next()
-}
-
 fn deletions(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())
