@@ -11,7 +11,7 @@ use crate::commands::{self, AskResult};
 /// The one rule `check` applies: a confident answer with `expected`, or `expected` shown
 /// first as the closest match (the member is taken to it, framed as probable).
 pub fn reaches(expected: &str, result: &AskResult) -> bool {
-    result.entry.as_deref() == Some(expected) || result.closest.as_deref() == Some(expected)
+    result.given() == Some(expected)
 }
 
 /// What search did with one example question.

@@ -188,9 +188,14 @@ pub struct AskResult {
 }
 
 impl AskResult {
+    /// The id the reply gives: the confident answer, or else the closest match.
+    pub fn given(&self) -> Option<&str> {
+        self.entry.as_deref().or(self.closest.as_deref())
+    }
+
     /// The ids the reply shows, in the order it shows them.
     pub fn shown(&self) -> Vec<&str> {
-        let first = self.entry.as_deref().or(self.closest.as_deref());
+        let first = self.given();
         let rest = match self.tier {
             // A confident answer shows only itself.
             Tier::Answer => &[][..],

@@ -69,7 +69,7 @@ impl Figures {
 
     fn add(&mut self, case: &Case, got: &AskResult) {
         let shown = got.shown();
-        let given = got.entry.as_deref().or(got.closest.as_deref());
+        let given = got.given();
         if case.expect.is_empty() {
             self.refused += 1;
             match got.tier {
@@ -495,7 +495,7 @@ fn every_question_quoted_in_issue_12_gets_a_right_entry_or_not_sure_with_it() {
             assert!(bank.answer(id).is_some(), "{id} is not in the bank");
         }
         let got = ask(&bank, question);
-        let given = got.entry.as_deref().or(got.closest.as_deref());
+        let given = got.given();
         let ok = match (right.is_empty(), got.tier) {
             (true, tier) => tier == Tier::NotSure,
             (false, Tier::Answer | Tier::Closest) => given.is_some_and(|g| right.contains(&g)),
