@@ -217,7 +217,31 @@ impl Analyzer {
 
     /// One folded word as a search term.
     pub(crate) fn term(&self, word: &str) -> String {
-        let word = self.variants.get(word).map_or(word, String::as_str);
+        if let Some(variant) = self.variants.get(word) {
+            return self.term_of_known(variant);
+        }
+        let stemmed = stem(word);
+        if let Some(variant) = self.variants.get(stemmed) {
+            return variant.clone();
+        }
+        // A listed spelling with a particle written onto it ("بنمبوس", "لغوغل") is that
+        // spelling: only listed words are read this way, for most words that begin with these
+        // letters begin with them in their own right.
+        match without_particle(word) {
+            Some(rest)
+                if rest.chars().count() >= 4
+                    && (self.variants.contains_key(rest)
+                        || self.variants.contains_key(stem(rest))) =>
+            {
+                self.term(rest)
+            }
+            _ => stemmed.to_string(),
+        }
+    }
+
+    /// The term of a word's listed variant: a concept's joined term stays whole, a spelling is
+    /// stemmed like any word.
+    fn term_of_known(&self, word: &str) -> String {
         if word.contains('_') {
             return word.to_string();
         }
@@ -323,6 +347,18 @@ mod tests {
         }
         // The phrase's first word alone is still not the phrase.
         assert_ne!(a.key("لمراكز"), plain);
+    }
+
+    #[test]
+    fn a_listed_word_with_a_particle_written_onto_it_is_that_word() {
+        let a = analyzer();
+        for q in ["بنمبوس", "لنمبوس", "ولنمبوس"] {
+            assert_eq!(a.key(q), a.key("nimbus"), "{q}");
+        }
+        assert_eq!(a.key("لفصلت"), a.key("fire"));
+        // Only listed words are read so: most words that begin with these letters begin with
+        // them in their own right.
+        assert_eq!(a.key("بنات"), "بنات");
     }
 
     #[test]

@@ -271,7 +271,7 @@ fn fresh_tuned_set_meets_its_figures() {
         right_first_pct: 97.4,
         wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 3,
+        refused_closest: 2,
     };
     let fresh = tuned_set_keeps("search_fresh.toml", "search_fresh", floors);
     assert!(fresh.answerable >= 200 && fresh.refused >= 40);
@@ -286,7 +286,7 @@ fn second_tuned_set_meets_its_figures() {
         right_first_pct: 97.1,
         wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 14,
+        refused_closest: 15,
     };
     let more = tuned_set_keeps("search_fresh_more.toml", "search_fresh_more", floors);
     assert!(more.answerable >= 140 && more.refused >= 150);
@@ -313,7 +313,7 @@ fn third_tuned_set_meets_its_figures() {
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
         right_given: 145,
-        right_first_pct: 92.9,
+        right_first_pct: 92.3,
         wrong_confident: 0,
         refused_answered: 0,
         refused_closest: 14,
@@ -385,8 +385,8 @@ fn second_kept_aside_set_keeps_its_figures() {
 #[test]
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 146,
-        right_first_pct: 94.7,
+        right_given: 147,
+        right_first_pct: 95.2,
         wrong_confident: 0,
         refused_answered: 1,
         refused_closest: 14,
@@ -401,11 +401,11 @@ fn third_kept_aside_set_keeps_its_figures() {
 #[test]
 fn fourth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 137,
+        right_given: 136,
         right_first_pct: 92.6,
         wrong_confident: 0,
         refused_answered: 0,
-        refused_closest: 12,
+        refused_closest: 11,
     };
     kept_aside_keeps("search_kept_fourth.toml", "search_kept_fourth", floors);
 }
@@ -417,8 +417,8 @@ fn fourth_kept_aside_set_keeps_its_figures() {
 #[test]
 fn fifth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 135,
-        right_first_pct: 93.2,
+        right_given: 136,
+        right_first_pct: 93.7,
         wrong_confident: 0,
         refused_answered: 0,
         refused_closest: 8,
