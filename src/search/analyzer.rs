@@ -188,7 +188,7 @@ impl Analyzer {
             // ("لمراكز البيانات" is "for the data centres").
             let unprefixed = keys
                 .get(i)
-                .and(without_particle(all[i]))
+                .and(without_particle(all[i], 2))
                 .map(|rest| self.word_key(rest));
             let firsts = keys.get(i).into_iter().chain(unprefixed.as_ref());
             for first in firsts {
@@ -227,11 +227,9 @@ impl Analyzer {
         // A listed spelling with a particle written onto it ("بنمبوس", "لغوغل") is that
         // spelling: only listed words are read this way, for most words that begin with these
         // letters begin with them in their own right.
-        match without_particle(word) {
+        match without_particle(word, 4) {
             Some(rest)
-                if rest.chars().count() >= 4
-                    && (self.variants.contains_key(rest)
-                        || self.variants.contains_key(stem(rest))) =>
+                if self.variants.contains_key(rest) || self.variants.contains_key(stem(rest)) =>
             {
                 self.term(rest)
             }
@@ -285,14 +283,14 @@ impl Analyzer {
 }
 
 /// An Arabic word without the particle written onto its front (ب ل ف ك, after an optional
-/// و), when a word of three letters or more stays; the stemmer already reads off و and the
-/// article with its particles.
-fn without_particle(word: &str) -> Option<&str> {
+/// و), when a word of at least `min_letters` letters stays; the stemmer already reads off و
+/// and the article with its particles.
+fn without_particle(word: &str, min_letters: usize) -> Option<&str> {
     let rest = word.strip_prefix('و').unwrap_or(word);
     let rest = ['ب', 'ل', 'ف', 'ك']
         .iter()
         .find_map(|particle| rest.strip_prefix(*particle))?;
-    (rest.chars().count() >= 3).then_some(rest)
+    (rest.chars().count() >= min_letters).then_some(rest)
 }
 
 /// The term a concept named by `folded` becomes: its words joined by `_` (one word stays
@@ -347,6 +345,10 @@ mod tests {
         }
         // The phrase's first word alone is still not the phrase.
         assert_ne!(a.key("لمراكز"), plain);
+        // A two-letter first word is enough, the rest of the phrase having to follow.
+        let places = Analyzer::new(["the"], [vec!["nimbus"]])
+            .with_meaning([vec!["tel aviv", "تل ابيب"]], ["hey bot"]);
+        assert_eq!(places.key("بتل ابيب"), places.key("tel aviv"));
     }
 
     #[test]

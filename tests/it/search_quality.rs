@@ -312,7 +312,7 @@ fn third_tuned_set_meets_its_figures() {
 #[test]
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 145,
+        right_given: 146,
         right_first_pct: 92.3,
         wrong_confident: 0,
         refused_answered: 0,
@@ -418,7 +418,7 @@ fn fourth_kept_aside_set_keeps_its_figures() {
 fn fifth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
         right_given: 136,
-        right_first_pct: 93.7,
+        right_first_pct: 93.2,
         wrong_confident: 0,
         refused_answered: 0,
         refused_closest: 8,
