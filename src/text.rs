@@ -276,6 +276,82 @@ pub fn gives_count(text: &str) -> bool {
     given
 }
 
+/// Units of time, folded: singular, plural and the Arabic dual.
+const TIME_UNITS: [&str; 35] = [
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "decade",
+    "decades",
+    "سنه",
+    "سنين",
+    "سنوات",
+    "عام",
+    "اعوام",
+    "سنتين",
+    "عامين",
+    "شهر",
+    "شهور",
+    "اشهر",
+    "شهرين",
+    "اسبوع",
+    "اسابيع",
+    "اسبوعين",
+    "يوم",
+    "ايام",
+    "يومين",
+    "ساعه",
+    "ساعات",
+    "ساعتين",
+    "عقد",
+    "عقود",
+    "minutes",
+];
+
+/// Whether a question asks how long something lasted or has lasted ("how long does the
+/// contract run", "قديش صار له مدير", "كم سنة مدته"): such a question wants a duration.
+pub fn asks_duration(question: &str) -> bool {
+    // "صار له" alone is also "what happened to him" ("وش صار له"): it asks a duration only
+    // after "how much" ("قديش صار له"), as the units do ("كم سنة").
+    const SPAN: [&str; 6] = ["مده", "مدته", "مدتها", "صارله", "صارلو", "صارلها"];
+    const SPAN_PAIRS: [[&str; 2]; 3] = [["صار", "له"], ["صار", "لو"], ["صار", "لها"]];
+    mentions(question, &[], &[["how", "long"]])
+        || (asks_count(question)
+            && (mentions(question, &TIME_UNITS, &[]) || mentions(question, &SPAN, &SPAN_PAIRS)))
+}
+
+/// Whether a text gives a duration: a number or number word right before a unit of time
+/// ("seven years", "a 10-hour sit-in", "سبع سنوات"), or an Arabic dual ("سنتين").
+pub fn gives_duration(text: &str) -> bool {
+    const DUALS: [&str; 6] = ["سنتين", "عامين", "شهرين", "اسبوعين", "يومين", "ساعتين"];
+    // The forms gives_count does not list: before a plural, Arabic drops the final ه.
+    const COUNTED: [&str; 10] = [
+        "ثلاث",
+        "اربع",
+        "خمس",
+        "ست",
+        "سبع",
+        "ثماني",
+        "ثمان",
+        "تسع",
+        "عشر",
+        "بضع",
+    ];
+    let folded = normalize(text);
+    let all: Vec<&str> = words(&folded).collect();
+    all.iter().any(|w| DUALS.contains(w))
+        || all.windows(2).any(|two| {
+            TIME_UNITS.contains(&two[1]) && (gives_count(two[0]) || COUNTED.contains(&two[0]))
+        })
+}
+
 /// Splits folded text into words.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|w| !w.is_empty())
@@ -457,6 +533,33 @@ mod tests {
         ] {
             assert!(!asks_now(q), "{q}");
         }
+    }
+
+    #[test]
+    fn a_question_asking_how_long_wants_a_duration() {
+        for q in [
+            "how long does the nimbus contract run for",
+            "باراك ريغيف قديش صار له مدير عام غوغل إسرائيل؟",
+            "العقد كم سنه مدته؟",
+            "كم ساعة استمر الاعتصام",
+        ] {
+            assert!(asks_duration(q), "{q}");
+        }
+        for q in [
+            "المهندس اللي قاطع المدير وش صار له؟",
+            "how many workers were fired",
+            "متى وقع العقد",
+        ] {
+            assert!(!asks_duration(q), "{q}");
+        }
+        assert!(gives_duration("The contract runs for seven years."));
+        assert!(gives_duration("a 10-hour sit-in"));
+        assert!(gives_duration("العقد مدته سبع سنوات"));
+        assert!(gives_duration("استمر الاعتصام ساعتين"));
+        assert!(!gives_duration("In 2024 Google fired 50 workers."));
+        assert!(!gives_duration(
+            "He has been director since 2019, the company said."
+        ));
     }
 
     #[test]

@@ -185,6 +185,8 @@ pub struct Index {
     anchoring: Vec<bool>,
     /// Whether each document's bodies give a number (`text::gives_count`).
     gives_count: Vec<bool>,
+    /// Whether each document's bodies give a duration (`text::gives_duration`).
+    gives_duration: Vec<bool>,
     /// What the encoder sees of each document (titles and aliases), encoded on first need.
     embed_texts: Vec<Vec<String>>,
     embeddings: Vec<OnceLock<Vec<Embedding>>>,
@@ -291,6 +293,10 @@ impl Index {
         index.gives_count = docs
             .iter()
             .map(|d| d.bodies.iter().any(|b| crate::text::gives_count(b)))
+            .collect();
+        index.gives_duration = docs
+            .iter()
+            .map(|d| d.bodies.iter().any(|b| crate::text::gives_duration(b)))
             .collect();
         index.anchoring = index
             .postings
@@ -440,6 +446,10 @@ impl Index {
             // "how many people protested the 2018 summit" uses every word of the answer about
             // it, which says what the protest was about and gives no count.
             Some("the question asks how many, and the answer gives no number")
+        } else if !self.gives_duration[top.doc] && crate::text::asks_duration(question) {
+            // "how long has barak regev been google israel's head" uses the words of the
+            // answer about the engineer who interrupted him, which gives dates, not spans.
+            Some("the question asks how long, and the answer gives no duration")
         } else if crate::text::asks_now(question) {
             // "is myaisha hayes still director at mediajustice" uses every word of the answer
             // about her, which can only say what she was when its sources were written.
