@@ -144,33 +144,35 @@ pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
 /// such a question wants a number, and an answer that gives none cannot be its confident
 /// answer.
 pub fn asks_count(question: &str) -> bool {
-    // Folded forms: "كام" (Egyptian), "شحال"/"اشحال"/"قداش" (Maghrebi), "قديش"/"اديش"
-    // (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much); "عدد" (number of).
-    const WORDS: [&str; 15] = [
-        "كم",
-        "كام",
-        "شحال",
-        "اشحال",
-        "قداش",
-        "قديش",
-        "اديش",
-        "شكد",
-        "شقد",
-        "بكم",
-        "بكام",
-        "عدد",
-        "العدد",
-        "بعدد",
-        "وعدد",
-    ];
     const PAIRS: [[&str; 2]; 4] = [
         ["how", "many"],
         ["how", "much"],
         ["number", "of"],
         ["how", "long"],
     ];
-    mentions(question, &WORDS, &PAIRS)
+    mentions(question, &COUNT_WORDS, &PAIRS)
 }
+
+/// The words that ask how many or how much, folded: "كام" (Egyptian), "شحال"/"اشحال"/"قداش"
+/// (Maghrebi), "قديش"/"اديش" (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much);
+/// "عدد" (number of).
+const COUNT_WORDS: [&str; 15] = [
+    "كم",
+    "كام",
+    "شحال",
+    "اشحال",
+    "قداش",
+    "قديش",
+    "اديش",
+    "شكد",
+    "شقد",
+    "بكم",
+    "بكام",
+    "عدد",
+    "العدد",
+    "بعدد",
+    "وعدد",
+];
 
 /// Whether a question asks how things stand now ("is she still director", "هل لا يزال",
 /// "لسه", "حاليا"): the bank's answers tell what their sources said at their dates, so none is
@@ -276,8 +278,9 @@ pub fn gives_count(text: &str) -> bool {
     given
 }
 
-/// Units of time, folded: singular, plural and the Arabic dual.
-const TIME_UNITS: [&str; 35] = [
+/// Units of time, folded: singular, plural and the Arabic dual. Not عقد ("decade", but far
+/// more often "contract").
+const TIME_UNITS: [&str; 34] = [
     "year",
     "years",
     "month",
@@ -288,6 +291,8 @@ const TIME_UNITS: [&str; 35] = [
     "days",
     "hour",
     "hours",
+    "minute",
+    "minutes",
     "decade",
     "decades",
     "سنه",
@@ -310,21 +315,23 @@ const TIME_UNITS: [&str; 35] = [
     "ساعه",
     "ساعات",
     "ساعتين",
-    "عقد",
-    "عقود",
-    "minutes",
 ];
 
 /// Whether a question asks how long something lasted or has lasted ("how long does the
-/// contract run", "قديش صار له مدير", "كم سنة مدته"): such a question wants a duration.
+/// contract run", "how many years", "كم سنة مدته", "قديش صار له مدير"): such a question wants
+/// a duration.
 pub fn asks_duration(question: &str) -> bool {
-    // "صار له" alone is also "what happened to him" ("وش صار له"): it asks a duration only
-    // after "how much" ("قديش صار له"), as the units do ("كم سنة").
+    // "صار له" alone is also "what happened to him" ("وش صار له"), and a unit of time may be
+    // what is counted ("how many protested that day"): both ask a duration only right after a
+    // how-many word.
     const SPAN: [&str; 6] = ["مده", "مدته", "مدتها", "صارله", "صارلو", "صارلها"];
-    const SPAN_PAIRS: [[&str; 2]; 3] = [["صار", "له"], ["صار", "لو"], ["صار", "لها"]];
-    mentions(question, &[], &[["how", "long"]])
-        || (asks_count(question)
-            && (mentions(question, &TIME_UNITS, &[]) || mentions(question, &SPAN, &SPAN_PAIRS)))
+    let folded = normalize(question);
+    let all: Vec<&str> = words(&folded).collect();
+    let counting = |w: &str| COUNT_WORDS.contains(&w) || w == "many";
+    all.windows(2).any(|two| {
+        two == ["how", "long"]
+            || (counting(two[0]) && (TIME_UNITS.contains(&two[1]) || two[1] == "صار"))
+    }) || (asks_count(question) && all.iter().any(|w| SPAN.contains(w)))
 }
 
 /// Whether a text gives a duration: a number or number word right before a unit of time
@@ -548,6 +555,8 @@ mod tests {
         for q in [
             "المهندس اللي قاطع المدير وش صار له؟",
             "how many workers were fired",
+            "how many people protested on that day",
+            "كم قيمة عقد نمبوس",
             "متى وقع العقد",
         ] {
             assert!(!asks_duration(q), "{q}");
