@@ -107,15 +107,15 @@ fn arabic_particles_are_read_off_unknown_words() {
 #[test]
 fn a_question_two_answers_claim_is_not_answered_confidently() {
     let bank = shipped_bank();
-    // "worth", "nimbus" and "contract" are in the titles or aliases of the value answer and of
-    // the secrecy answer alike.
+    // The 2019 summit protest was in New York too: "aws summit" and "new york" are in the
+    // titles, aliases or tags of both summit answers, and the question names no year.
     let got = doubted(
         &bank,
-        "how much money is the nimbus contract",
+        "what happened at the aws summit in new york",
         "another answer claims the question as much",
     );
     assert_eq!(got.tier, Tier::Closest);
-    assert_eq!(got.closest.as_deref(), Some("nimbus-value"));
+    assert_eq!(got.closest.as_deref(), Some("aws-summit-nyc-2022"));
 }
 
 #[test]
