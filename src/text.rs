@@ -225,6 +225,13 @@ fn mentions(text: &str, singles: &[&str], pairs: &[[&str; 2]]) -> bool {
 /// Whether a text gives a number: digits other than a year, or a number word ("two dozen",
 /// "عشرات"). "One" does not count: it is rarely a count in prose ("one of the groups").
 pub fn gives_count(text: &str) -> bool {
+    let folded = normalize(text);
+    let given = words(&folded).any(is_count);
+    given
+}
+
+/// Whether one folded word is a count: digits other than a year, or a number word.
+fn is_count(word: &str) -> bool {
     const WORDS: [&str; 42] = [
         "two",
         "three",
@@ -269,13 +276,9 @@ pub fn gives_count(text: &str) -> bool {
         "نصف",
         "عشرين",
     ];
-    let folded = normalize(text);
-    let given = words(&folded).any(|w| {
-        let digits: String = w.chars().filter(char::is_ascii_digit).collect();
-        let year = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"));
-        (!digits.is_empty() && !year) || WORDS.contains(&w)
-    });
-    given
+    let digits: String = word.chars().filter(char::is_ascii_digit).collect();
+    let year = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"));
+    (!digits.is_empty() && !year) || WORDS.contains(&word)
 }
 
 /// Units of time, folded: singular, plural and the Arabic dual. Not عقد ("decade", but far
@@ -338,7 +341,7 @@ pub fn asks_duration(question: &str) -> bool {
 /// ("seven years", "a 10-hour sit-in", "سبع سنوات"), or an Arabic dual ("سنتين").
 pub fn gives_duration(text: &str) -> bool {
     const DUALS: [&str; 6] = ["سنتين", "عامين", "شهرين", "اسبوعين", "يومين", "ساعتين"];
-    // The forms gives_count does not list: before a plural, Arabic drops the final ه.
+    // The forms is_count does not list: before a plural, Arabic drops the final ه.
     const COUNTED: [&str; 10] = [
         "ثلاث",
         "اربع",
@@ -355,7 +358,7 @@ pub fn gives_duration(text: &str) -> bool {
     let all: Vec<&str> = words(&folded).collect();
     all.iter().any(|w| DUALS.contains(w))
         || all.windows(2).any(|two| {
-            TIME_UNITS.contains(&two[1]) && (gives_count(two[0]) || COUNTED.contains(&two[0]))
+            TIME_UNITS.contains(&two[1]) && (is_count(two[0]) || COUNTED.contains(&two[0]))
         })
 }
 
