@@ -362,6 +362,21 @@ pub fn gives_duration(text: &str) -> bool {
         })
 }
 
+/// The years a text names, sorted and each once: every run of exactly four digits from 1900 to
+/// 2099, in either script ("عام ٢٠٢٢", "2022", "عام2022").
+pub fn years(text: &str) -> Vec<u16> {
+    let folded = normalize(text);
+    let mut found: Vec<u16> = folded
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() == 4)
+        .filter_map(|run| run.parse().ok())
+        .filter(|year| (1900..=2099).contains(year))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
 /// Splits folded text into words.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|w| !w.is_empty())
@@ -649,6 +664,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(dominant_script(input), want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn years_are_four_digits_from_1900_to_2099_in_either_script() {
+        assert_eq!(years("what happened at the 2022 aws summit"), vec![2022]);
+        assert_eq!(years("احتجاج عام ٢٠١٩ وعام2024"), vec![2019, 2024]);
+        assert_eq!(years("2024, 2022 and 2024 again"), vec![2022, 2024]);
+        // Amounts and ids are not years.
+        assert!(years("$1.2bn, 1800 workers, 20225, 12345, 544").is_empty());
     }
 
     #[test]

@@ -149,6 +149,14 @@ struct Anchor {
     distinctive: bool,
 }
 
+/// The years a document is about (`named` in its titles and aliases) and speaks of
+/// (`mentioned` in its bodies), for [`Index::names_other_year`].
+#[derive(Debug, Default)]
+struct DocYears {
+    named: Vec<u16>,
+    mentioned: Vec<u16>,
+}
+
 #[derive(Debug, Default)]
 struct Posting {
     doc: u32,
@@ -187,6 +195,8 @@ pub struct Index {
     gives_count: Vec<bool>,
     /// Whether each document's bodies give a duration (`text::gives_duration`).
     gives_duration: Vec<bool>,
+    /// The years each document names in its titles and aliases, and those its bodies mention.
+    years: Vec<DocYears>,
     /// What the encoder sees of each document (titles and aliases), encoded on first need.
     embed_texts: Vec<Vec<String>>,
     embeddings: Vec<OnceLock<Vec<Embedding>>>,
@@ -297,6 +307,13 @@ impl Index {
         index.gives_duration = docs
             .iter()
             .map(|d| d.bodies.iter().any(|b| crate::text::gives_duration(b)))
+            .collect();
+        index.years = docs
+            .iter()
+            .map(|d| DocYears {
+                named: crate::text::years(&[d.titles.join(" "), d.aliases.join(" ")].join(" ")),
+                mentioned: crate::text::years(&d.bodies.join(" ")),
+            })
             .collect();
         index.anchoring = index
             .postings
@@ -431,6 +448,12 @@ impl Index {
             Some("the question has a word the bank has never seen")
         } else if self.lacks_name(query, top.doc) {
             Some("the question names something the answer never mentions")
+        } else if !self.years[top.doc].named.is_empty()
+            && self.names_other_year(&crate::text::years(question), top.doc)
+        {
+            // "was there a protest at the aws summit in 2023" uses every word of the answer
+            // about the 2022 summit, which is about another year.
+            Some("the question asks about a year the answer does not speak of")
         } else if self.most_specific_elsewhere(query, top.doc) {
             Some("the question's most specific word is only in its body, and in another answer's title")
         } else if self.points_elsewhere(query, top.doc) {
@@ -537,6 +560,20 @@ impl Index {
                         })
                 })
         })
+    }
+
+    /// Whether the question asks about a year that `doc` is not about: its titles and aliases
+    /// name years, none of them `asked` (the question's, `text::years`), and its bodies never
+    /// mention an asked one. Such an answer is neither the confident answer nor the closest
+    /// match, only a suggestion ("the 2023 shareholder vote" is not the 2022 vote, nor the
+    /// 2025 proposal).
+    fn names_other_year(&self, asked: &[u16], doc: usize) -> bool {
+        let years = &self.years[doc];
+        !asked.is_empty()
+            && !years.named.is_empty()
+            && !asked
+                .iter()
+                .any(|y| years.named.contains(y) || years.mentioned.contains(y))
     }
 
     /// How many words of the question the bank has never seen, typos included.
@@ -666,6 +703,7 @@ impl Index {
             .collect();
         let reordered: Vec<Scored> = order.iter().map(|&(_, i)| ranked[i]).collect();
         ranked.copy_from_slice(&reordered);
+        let asked_years = crate::text::years(question);
         // Meaning alone cannot settle it for an answer whose title sets it apart by a word the
         // question lacks, when another likely one explains the question as well ("who won
         // nimbus" reads like "who won the other nimbus tenders" to the encoder; it is the award).
@@ -675,13 +713,22 @@ impl Index {
                     && evidence[i].coverage >= evidence[best].coverage
                     && evidence[i].strong_share >= evidence[best].strong_share
             });
+        let other_year = self.names_other_year(&asked_years, ranked[0].doc);
         let contested = p_best - p_second < judge::CONTESTED_MARGIN
             || set_apart
-            || self.lacks_name(query, ranked[0].doc);
-        (
-            (give >= judge::GIVE_THRESHOLD && !contested).then_some(ranked[0].doc),
-            likely,
-        )
+            || self.lacks_name(query, ranked[0].doc)
+            || other_year;
+        let closest = (give >= judge::GIVE_THRESHOLD && !contested).then_some(ranked[0].doc);
+        if other_year {
+            // The best is about another year: an answer whose title or aliases name the year
+            // asked is offered before it ("the 2022 vote" before the 2025 proposal).
+            ranked.sort_by_key(|s| {
+                !asked_years
+                    .iter()
+                    .any(|y| self.years[s.doc].named.contains(y))
+            });
+        }
+        (closest, likely)
     }
 
     /// The best cosine between the question and the document's titles and aliases, encoding

@@ -306,3 +306,33 @@ fn a_name_in_a_title_is_not_enough_when_the_rest_of_the_question_is_missing() {
     assert_eq!(got.tier, Tier::Answer, "{:?}", got.shown());
     assert_eq!(got.entry.as_deref(), Some("pichai-business-memo-2024"));
 }
+
+#[test]
+fn an_answer_about_another_year_is_only_a_suggestion() {
+    let bank = shipped_bank();
+    // The letter was written in October 2021; a question about 2022 is not answered by it, but
+    // it is still the first thing offered.
+    let q = "what did google and amazon workers write in the guardian in 2022";
+    let got = doubted(
+        &bank,
+        q,
+        "the question asks about a year the answer does not speak of",
+    );
+    assert_eq!(got.tier, Tier::NotSure, "{q}: {:?}", got.shown());
+    assert_eq!(got.shown().first(), Some(&"guardian-letter-2021"), "{q}");
+    let right_year = ask(
+        &bank,
+        "what did google and amazon workers write in the guardian in 2021",
+    );
+    assert_eq!(right_year.given(), Some("guardian-letter-2021"));
+    // Nor is it the closest match: the 2025 proposal is not the 2022 vote, which comes first.
+    let q = "ما نتيجة تصويت مساهمي ألفابت على اقتراح نمبوس سنة 2022؟";
+    let got = ask(&bank, q);
+    assert_ne!(got.given(), Some("alphabet-proposal-2025"), "{q}");
+    assert_eq!(got.shown().first(), Some(&"alphabet-vote-2022"), "{q}");
+    // There was no New York summit protest on record in 2023.
+    let q = "was there a protest at aws summit nyc in 2023";
+    let got = ask(&bank, q);
+    assert_eq!(got.given(), None, "{q}: {:?}", got.shown());
+    assert!(got.shown().contains(&"aws-summit-nyc-2022"), "{q}");
+}
