@@ -225,9 +225,32 @@ fn mentions(text: &str, singles: &[&str], pairs: &[[&str; 2]]) -> bool {
 /// Whether a text gives a number: digits other than a year, or a number word ("two dozen",
 /// "عشرات"). "One" does not count: it is rarely a count in prose ("one of the groups").
 pub fn gives_count(text: &str) -> bool {
-    let folded = normalize(text);
-    let given = words(&folded).any(is_count);
-    given
+    Gives::of(text).count
+}
+
+/// What a text gives that a question may ask for, read in one pass over its folded words: the
+/// answer-type checks' view of an answer's bodies.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Gives {
+    /// It gives a number ([`gives_count`]).
+    pub count: bool,
+    /// It gives a duration ([`gives_duration`]).
+    pub duration: bool,
+    /// The years it names ([`years`]).
+    pub years: Vec<u16>,
+}
+
+impl Gives {
+    /// Reads `text` once.
+    pub fn of(text: &str) -> Gives {
+        let folded = normalize(text);
+        let all: Vec<&str> = words(&folded).collect();
+        Gives {
+            count: all.iter().any(|w| is_count(w)),
+            duration: gives_duration_in(&all),
+            years: years_in(&folded),
+        }
+    }
 }
 
 /// Whether one folded word is a count: digits other than a year, or a number word.
@@ -277,8 +300,7 @@ fn is_count(word: &str) -> bool {
         "عشرين",
     ];
     let digits: String = word.chars().filter(char::is_ascii_digit).collect();
-    let year = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"));
-    (!digits.is_empty() && !year) || WORDS.contains(&word)
+    (!digits.is_empty() && !is_year(&digits)) || WORDS.contains(&word)
 }
 
 /// Units of time, folded: singular, plural and the Arabic dual. Not عقد ("decade", but far
@@ -340,6 +362,11 @@ pub fn asks_duration(question: &str) -> bool {
 /// Whether a text gives a duration: a number or number word right before a unit of time
 /// ("seven years", "a 10-hour sit-in", "سبع سنوات"), or an Arabic dual ("سنتين").
 pub fn gives_duration(text: &str) -> bool {
+    Gives::of(text).duration
+}
+
+/// [`gives_duration`] over a text's folded words.
+fn gives_duration_in(all: &[&str]) -> bool {
     const DUALS: [&str; 6] = ["سنتين", "عامين", "شهرين", "اسبوعين", "يومين", "ساعتين"];
     // The forms is_count does not list: before a plural, Arabic drops the final ه.
     const COUNTED: [&str; 10] = [
@@ -354,8 +381,6 @@ pub fn gives_duration(text: &str) -> bool {
         "عشر",
         "بضع",
     ];
-    let folded = normalize(text);
-    let all: Vec<&str> = words(&folded).collect();
     all.iter().any(|w| DUALS.contains(w))
         || all.windows(2).any(|two| {
             TIME_UNITS.contains(&two[1]) && (is_count(two[0]) || COUNTED.contains(&two[0]))
@@ -365,16 +390,24 @@ pub fn gives_duration(text: &str) -> bool {
 /// The years a text names, sorted and each once: every run of exactly four digits from 1900 to
 /// 2099, in either script ("عام ٢٠٢٢", "2022", "عام2022").
 pub fn years(text: &str) -> Vec<u16> {
-    let folded = normalize(text);
+    years_in(&normalize(text))
+}
+
+/// [`years`] in folded text.
+fn years_in(folded: &str) -> Vec<u16> {
     let mut found: Vec<u16> = folded
         .split(|c: char| !c.is_ascii_digit())
-        .filter(|run| run.len() == 4)
+        .filter(|run| is_year(run))
         .filter_map(|run| run.parse().ok())
-        .filter(|year| (1900..=2099).contains(year))
         .collect();
     found.sort_unstable();
     found.dedup();
     found
+}
+
+/// Whether a run of digits is a year: four of them, from 1900 to 2099.
+fn is_year(digits: &str) -> bool {
+    digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
 }
 
 /// Splits folded text into words.

@@ -300,21 +300,23 @@ impl Index {
             .iter()
             .map(|p| bm25_idf(n, p.len() as f32))
             .collect();
-        index.gives_count = docs
-            .iter()
-            .map(|d| d.bodies.iter().any(|b| crate::text::gives_count(b)))
-            .collect();
-        index.gives_duration = docs
-            .iter()
-            .map(|d| d.bodies.iter().any(|b| crate::text::gives_duration(b)))
-            .collect();
-        index.years = docs
-            .iter()
-            .map(|d| DocYears {
-                named: crate::text::years(&[d.titles.join(" "), d.aliases.join(" ")].join(" ")),
-                mentioned: crate::text::years(&d.bodies.join(" ")),
-            })
-            .collect();
+        for doc in docs {
+            // Each body is folded once for all the answer-type checks.
+            let gives: Vec<crate::text::Gives> = doc
+                .bodies
+                .iter()
+                .map(|b| crate::text::Gives::of(b))
+                .collect();
+            index.gives_count.push(gives.iter().any(|g| g.count));
+            index.gives_duration.push(gives.iter().any(|g| g.duration));
+            let mut mentioned: Vec<u16> = gives.into_iter().flat_map(|g| g.years).collect();
+            mentioned.sort_unstable();
+            mentioned.dedup();
+            index.years.push(DocYears {
+                named: crate::text::years(&[doc.titles.join(" "), doc.aliases.join(" ")].join(" ")),
+                mentioned,
+            });
+        }
         index.anchoring = index
             .postings
             .iter()
