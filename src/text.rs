@@ -144,14 +144,16 @@ pub fn asked_part(message: &str, min_words: usize) -> Option<String> {
 /// such a question wants a number, and an answer that gives none cannot be its confident
 /// answer.
 pub fn asks_count(question: &str) -> bool {
-    const PAIRS: [[&str; 2]; 4] = [
-        ["how", "many"],
-        ["how", "much"],
-        ["number", "of"],
-        ["how", "long"],
-    ];
-    mentions(question, &COUNT_WORDS, &PAIRS)
+    mentions(question, &COUNT_WORDS, &COUNT_PAIRS)
 }
+
+/// The word pairs that ask how many or how much.
+const COUNT_PAIRS: [[&str; 2]; 4] = [
+    ["how", "many"],
+    ["how", "much"],
+    ["number", "of"],
+    ["how", "long"],
+];
 
 /// The words that ask how many or how much, folded: "كام" (Egyptian), "شحال"/"اشحال"/"قداش"
 /// (Maghrebi), "قديش"/"اديش" (Levantine), "شكد"/"شقد" (Iraqi), "بكم"/"بكام" (for how much);
@@ -213,6 +215,11 @@ pub fn asks_now(question: &str) -> bool {
 fn mentions(text: &str, singles: &[&str], pairs: &[[&str; 2]]) -> bool {
     let folded = normalize(text);
     let all: Vec<&str> = words(&folded).collect();
+    mentions_in(&all, singles, pairs)
+}
+
+/// [`mentions`] over a text's folded words.
+fn mentions_in(all: &[&str], singles: &[&str], pairs: &[[&str; 2]]) -> bool {
     all.windows(2)
         .any(|two| pairs.iter().any(|pair| two == pair.as_slice()))
         || all.iter().any(|w| {
@@ -356,7 +363,7 @@ pub fn asks_duration(question: &str) -> bool {
     all.windows(2).any(|two| {
         two == ["how", "long"]
             || (counting(two[0]) && (TIME_UNITS.contains(&two[1]) || two[1] == "صار"))
-    }) || (asks_count(question) && all.iter().any(|w| SPAN.contains(w)))
+    }) || (mentions_in(&all, &COUNT_WORDS, &COUNT_PAIRS) && all.iter().any(|w| SPAN.contains(w)))
 }
 
 /// Whether a text gives a duration: a number or number word right before a unit of time
