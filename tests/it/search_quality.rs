@@ -312,7 +312,7 @@ fn third_tuned_set_meets_its_figures() {
 #[test]
 fn fourth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 146,
+        right_given: 144,
         right_first_pct: 92.3,
         wrong_confident: 0,
         refused_answered: 0,
@@ -370,7 +370,7 @@ fn holdout_set_keeps_its_figures() {
 #[test]
 fn second_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 148,
+        right_given: 147,
         right_first_pct: 94.7,
         wrong_confident: 0,
         refused_answered: 0,
@@ -385,7 +385,7 @@ fn second_kept_aside_set_keeps_its_figures() {
 #[test]
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 147,
+        right_given: 146,
         right_first_pct: 95.2,
         wrong_confident: 0,
         refused_answered: 1,
@@ -433,7 +433,7 @@ fn fifth_kept_aside_set_keeps_its_figures() {
 #[test]
 fn sixth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 142,
+        right_given: 143,
         right_first_pct: 94.4,
         wrong_confident: 0,
         refused_answered: 0,

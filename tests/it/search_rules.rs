@@ -107,11 +107,11 @@ fn arabic_particles_are_read_off_unknown_words() {
 #[test]
 fn a_question_two_answers_claim_is_not_answered_confidently() {
     let bank = shipped_bank();
-    // The 2019 summit protest was in New York too: "aws summit" and "new york" are in the
-    // titles, aliases or tags of both summit answers, and the question names no year.
+    // Both answers about the July 2022 summit (what happened, and who organised it) hold
+    // "aws summit", "july" and "2022" in their titles or aliases.
     let got = doubted(
         &bank,
-        "what happened at the aws summit in new york",
+        "protest at amazon web services summit july 2022",
         "another answer claims the question as much",
     );
     assert_eq!(got.tier, Tier::Closest);
@@ -335,4 +335,17 @@ fn an_answer_about_another_year_is_only_a_suggestion() {
     let got = ask(&bank, q);
     assert_eq!(got.given(), None, "{q}: {:?}", got.shown());
     assert!(got.shown().contains(&"aws-summit-nyc-2022"), "{q}");
+}
+
+#[test]
+fn a_newspaper_named_after_a_place_is_not_that_place() {
+    let bank = shipped_bank();
+    // The 2019 summit answer quotes The Washington Post; the summit in Washington is another.
+    let q = "what happened at the aws summit in washington";
+    let got = ask(&bank, q);
+    assert_ne!(got.entry.as_deref(), Some("aws-summit-2019"), "{q}");
+    assert_eq!(got.given(), Some("aws-summit-dc-2022"), "{q}");
+    // The paper itself is still found by its name.
+    let q = "what did the washington post report about the 2019 summit";
+    assert_eq!(ask(&bank, q).given(), Some("aws-summit-2019"), "{q}");
 }
