@@ -40,7 +40,12 @@ fn options() -> LoadOptions {
         default_language: None,
         stale_after_days: 100_000,
         today: time::macros::date!(2026 - 11 - 28),
-        // The default limits (max_bank_mb = 256) hold the 100k bank's ~70 MB of TOML.
+        // The 100k bank is ~70 MB of TOML, over the default max_bank_mb (64).
+        limits: nimbus_bot::bank::Limits {
+            file_bytes: 16 * nimbus_bot::bank::MIB,
+            bank_bytes: 256 * nimbus_bot::bank::MIB,
+            time: None,
+        },
         ..LoadOptions::default()
     }
 }

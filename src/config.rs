@@ -310,8 +310,8 @@ impl Default for Config {
             default_language: None,
             stale_after_days: 365,
             state_dir: PathBuf::from(".nimbus-state"),
-            max_file_mb: 16,
-            max_bank_mb: 256,
+            max_file_mb: 4,
+            max_bank_mb: 64,
             discord: DiscordConfig::default(),
             editing: EditingConfig::default(),
             gaps: crate::gaps::GapSettings::default(),
@@ -591,7 +591,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(config.discord.guild_ids, [1000]);
-        assert_eq!(config.max_file_mb, 16);
+        assert_eq!(config.max_file_mb, 4);
         assert!(Config::parse("").is_ok());
     }
 

@@ -62,15 +62,116 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset in `text`.
+/// 1-based line and column (in characters) of a byte offset in `text`. Scans the text up to
+/// the offset: for many offsets in one text, use a [`LineIndex`].
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let text = &text[..char_floor(text, offset)];
+    LineIndex::new(text).line_col(text, offset)
+}
+
+/// Where each line of a text starts, and how many characters come before every few thousand
+/// bytes, so that a file with thousands of problems is located in time proportional to the
+/// file, not to the file times its problems (even when it is written on one long line).
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    /// (byte offset, characters before it), every [`CHECKPOINT_BYTES`] or so.
+    checkpoints: Vec<(usize, usize)>,
+}
+
+/// How far apart [`LineIndex`] counts characters ahead of need.
+const CHECKPOINT_BYTES: usize = 4096;
+
+impl LineIndex {
+    /// Indexes `text`'s lines.
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut checkpoints = vec![(0, 0)];
+        let mut at = 0;
+        let mut chars = 0;
+        while at + CHECKPOINT_BYTES < text.len() {
+            let next = char_floor(text, at + CHECKPOINT_BYTES).max(at + 1);
+            let next = (next..=text.len())
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(text.len());
+            chars += text[at..next].chars().count();
+            checkpoints.push((next, chars));
+            at = next;
+        }
+        LineIndex {
+            starts,
+            checkpoints,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset in `text`, the text this index
+    /// was built from, as [`line_col`].
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = char_floor(text, offset);
+        // The last line starting at or before the offset.
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0).min(offset);
+        (
+            line,
+            self.chars_before(text, offset) - self.chars_before(text, start) + 1,
+        )
+    }
+
+    /// How many characters of `text` come before the byte `offset` (a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let i = self
+            .checkpoints
+            .partition_point(|&(at, _)| at <= offset)
+            .max(1);
+        let (at, chars) = self.checkpoints[i - 1];
+        chars + text.get(at..offset).map_or(0, |s| s.chars().count())
+    }
+}
+
+/// `offset`, clamped to the text and moved back to a character boundary.
+fn char_floor(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        let text = "a = 1\nنص = \"x\"\n\nlast";
+        let index = LineIndex::new(text);
+        for (offset, want) in [
+            (0, (1, 1)),
+            (4, (1, 5)),
+            (5, (1, 6)),
+            (6, (2, 1)),
+            (text.rfind('=').unwrap_or(0), (2, 4)),
+            (text.find("last").unwrap_or(0), (4, 1)),
+            (text.len(), (4, 5)),
+            (text.len() + 10, (4, 5)),
+        ] {
+            assert_eq!(index.line_col(text, offset), want, "offset {offset}");
+            assert_eq!(line_col(text, offset), want, "offset {offset}");
+        }
+        // Inside a two-byte letter: the letter's own column.
+        assert_eq!(line_col(text, 7), (2, 1));
+        // A long line of two-byte letters, past many checkpoints.
+        let long = format!("x\n{}", "ن".repeat(10_000));
+        let index = LineIndex::new(&long);
+        for offset in [2, 3, 4097, 4098, 9000, long.len()] {
+            assert_eq!(
+                index.line_col(&long, offset),
+                line_col(&long, offset),
+                "{offset}"
+            );
+        }
+        assert_eq!(index.line_col(&long, long.len()), (2, 10_001));
+    }
 }

@@ -22,8 +22,10 @@ pub const MIB: u64 = 1024 * 1024;
 pub struct Limits {
     /// Largest single file (a `.toml` file or an archive), in bytes (`max_file_mb`).
     pub file_bytes: u64,
-    /// Largest bank, all files read together, in bytes (`max_bank_mb`). The bot holds the
-    /// served bank and the new one at once while it reloads, so this bounds memory twice over.
+    /// Largest bank, all files read together, in bytes (`max_bank_mb`). Loading takes a
+    /// multiple of what it reads (parsing and the search index: about 20 to 100 bytes per byte
+    /// of TOML, the most for long lists of tiny values), and the bot holds the served bank and
+    /// the new one at once while it reloads.
     pub bank_bytes: u64,
     /// Longest a load may take; files not read by then make it fail (`None`: no limit).
     pub time: Option<Duration>,
@@ -32,8 +34,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            file_bytes: 16 * MIB,
-            bank_bytes: 256 * MIB,
+            // Forty times the largest shipped file, and a hundred times the shipped bank: a
+            // hostile file at these limits costs hundreds of MB to load, not gigabytes.
+            file_bytes: 4 * MIB,
+            bank_bytes: 64 * MIB,
             time: None,
         }
     }

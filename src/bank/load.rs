@@ -7,7 +7,7 @@ use std::rc::Rc;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml_edit::{ImDocument, Item};
 
-use super::diagnostic::{line_col, Diagnostic, Severity};
+use super::diagnostic::{line_col, Diagnostic, LineIndex, Severity};
 use super::files::{self, Limits, Reader, Unread};
 use super::raw;
 use super::validate;
@@ -138,6 +138,15 @@ impl Loaded {
 pub(super) struct File {
     pub path: PathBuf,
     pub text: String,
+    /// Its lines, to locate its problems.
+    pub lines: LineIndex,
+}
+
+impl File {
+    /// 1-based line and column of a byte offset in this file.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(&self.text, offset)
+    }
 }
 
 /// An entry and the file it came from, with the span of its header for whole-entry problems.
@@ -247,6 +256,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions, overlay: &Overlay) -> Loaded
                 };
                 parsed.files.push(File {
                     path: path.clone(),
+                    lines: LineIndex::new(&text),
                     text,
                 });
                 let entries = parse_file(&mut parsed, file, &mut diagnostics);
@@ -314,8 +324,9 @@ fn unread_file(path: PathBuf, unread: &Unread, limits: &Limits) -> Option<Diagno
 fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic>) -> usize {
     let text = parsed.files[file].text.clone();
     let path = parsed.files[file].path.clone();
+    let lines = parsed.files[file].lines.clone();
     let error_at = |offset: usize, message: String, hint: Option<String>| {
-        let (line, col) = line_col(&text, offset);
+        let (line, col) = lines.line_col(&text, offset);
         Diagnostic {
             path: path.clone(),
             line,

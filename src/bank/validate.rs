@@ -7,7 +7,7 @@ use std::path::{Component, Path};
 
 use serde_spanned::Spanned;
 
-use super::diagnostic::{line_col, Diagnostic, Severity};
+use super::diagnostic::{Diagnostic, Severity};
 use super::files::Unread;
 use super::load::{suggest, LoadOptions, Parsed, Place};
 use super::raw;
@@ -47,7 +47,7 @@ impl Reporter<'_> {
         hint: Option<String>,
     ) {
         let f = &self.parsed.files[file];
-        let (line, col) = line_col(&f.text, span.start);
+        let (line, col) = f.line_col(span.start);
         self.out.push(Diagnostic {
             path: f.path.clone(),
             line,
@@ -96,13 +96,13 @@ impl Reporter<'_> {
 
     fn place(&self, file: usize, span: &Range<usize>) -> String {
         let f = &self.parsed.files[file];
-        let (line, col) = line_col(&f.text, span.start);
+        let (line, col) = f.line_col(span.start);
         format!("{}:{line}:{col}", f.path.display())
     }
 
     fn locate(&self, file: usize, span: &Range<usize>) -> Place {
         let f = &self.parsed.files[file];
-        let (line, col) = line_col(&f.text, span.start);
+        let (line, col) = f.line_col(span.start);
         Place {
             path: f.path.clone(),
             line,
