@@ -117,6 +117,13 @@ const CANDIDATES: usize = 6;
 /// A message of at least this many words is long enough that its questions may be asked on
 /// their own.
 const LONG_MESSAGE_WORDS: usize = 20;
+/// Search reads at most this many characters of a question (Discord allows 300): a pasted
+/// essay is not a question, and reading all of it would cost time every other member waits
+/// for.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+/// A word longer than this is never typo-corrected: no word of either language is, and the
+/// corrections of a word grow with the square of its length.
+const MAX_CORRECTED_CHARS: usize = 32;
 /// How much of the question a lexical candidate must explain to be judged at all.
 const MIN_CANDIDATE_COVERAGE: f32 = 0.25;
 /// A candidate explaining this share of the top one's coverage is a rival for it.
@@ -363,6 +370,7 @@ impl Index {
     /// ("… anyway, my actual question is how many got fired?"): the story around a question
     /// dilutes it.
     pub fn ask(&self, question: &str) -> Outcome {
+        let question = clipped(question);
         let whole = self.ask_whole(question);
         if whole.tier() != Tier::NotSure {
             return whole;
@@ -752,6 +760,7 @@ impl Index {
     /// candidate with the evidence it was judged on. For moderators (`ask --explain`) and for
     /// tuning; answering never calls it.
     pub fn explain(&self, question: &str) -> Explanation {
+        let question = clipped(question);
         let query = self.query(question);
         let words = query
             .iter()
@@ -1009,7 +1018,8 @@ impl Index {
         // doubled is a typo.
         let arabic = crate::text::dominant_script(word) == Some(crate::text::Script::Arabic);
         for form in [term, word] {
-            if form.chars().count() < 4 {
+            let letters = form.chars().count();
+            if !(4..=MAX_CORRECTED_CHARS).contains(&letters) {
                 continue;
             }
             let same_length_ok = !arabic || form.chars().count() >= 5;
@@ -1087,7 +1097,7 @@ impl Index {
     /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input
     /// lists pinned documents, then the rest in bank order.
     pub fn complete(&self, partial: &str, limit: usize) -> Vec<usize> {
-        let folded = crate::text::normalize(partial);
+        let folded = crate::text::normalize(clipped(partial));
         let mut out: Vec<usize> = Vec::new();
         let mut seen: HashSet<u32> = HashSet::new();
         let mut push = |doc: u32, out: &mut Vec<usize>| {
@@ -1280,4 +1290,12 @@ fn deletions(word: &str) -> Vec<String> {
                 .collect()
         })
         .collect()
+}
+
+/// The first [`MAX_QUESTION_CHARS`] characters of a question.
+fn clipped(question: &str) -> &str {
+    question
+        .char_indices()
+        .nth(MAX_QUESTION_CHARS)
+        .map_or(question, |(end, _)| &question[..end])
 }

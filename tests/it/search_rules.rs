@@ -349,3 +349,21 @@ fn a_newspaper_named_after_a_place_is_not_that_place() {
     let q = "what did the washington post report about the 2019 summit";
     assert_eq!(ask(&bank, q).given(), Some("aws-summit-2019"), "{q}");
 }
+
+#[test]
+fn search_reads_a_question_up_to_its_length_limit() {
+    let bank = shipped_bank();
+    // Past the limit, words are not read: "nimbus" after 1,200 characters of padding.
+    let padded = format!("{} nimbus", "zq ".repeat(400));
+    assert!(padded.chars().count() > nimbus_bot::search::MAX_QUESTION_CHARS);
+    let why = bank.index.explain(&padded);
+    assert!(
+        why.words.iter().all(|w| w.term != "nimbus"),
+        "{:?}",
+        why.words
+    );
+    // A word no language has, typed as one 100,000-letter run, is unknown (and cheap).
+    let got = ask(&bank, &"n".repeat(100_000));
+    assert_eq!(got.tier, Tier::NotSure);
+    assert!(bank.index.complete(&"n".repeat(100_000), 25).is_empty());
+}
