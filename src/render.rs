@@ -50,6 +50,26 @@ pub fn neutralize_mentions(text: &str) -> String {
         .replace("<#", "<#\u{200B}")
 }
 
+/// A web address made safe as the target of a Markdown link: the characters that would end
+/// the link early or start a mention ( `(`, `)`, `<`, `>`, `@`, spaces) are percent-encoded,
+/// which a browser reads as the same address. The bank checks addresses are http(s) URLs, but
+/// a URL may legally hold ")" and "@everyone".
+pub fn link_target(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '@' => out.push_str("%40"),
+            c if c.is_whitespace() => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Shortens `text` to at most `max` characters, cutting after a sentence or line where one ends
 /// in the second half of the budget, else at a space, never inside a word; adds "…" when cut.
 pub fn fit(text: &str, max: usize) -> String {
@@ -115,7 +135,7 @@ pub fn source_line(source: &Source, lang: &Language) -> String {
     let title = neutralize_mentions(&fit(source.title.get(&lang.code), 200));
     let outlet = neutralize_mentions(source.outlet.get(&lang.code));
     let linked = match &source.url {
-        Some(url) => format!("[{title}]({url})"),
+        Some(url) => format!("[{title}]({})", link_target(url)),
         None => format!("*{title}*"),
     };
     let mut line = format!(
@@ -300,7 +320,12 @@ pub fn quote_body(bank: &Bank, quote: &Quote, lang: &Language, max: usize) -> St
 fn quote_block(view: &QuoteView, max: usize) -> String {
     let cite = match (view.outlet, view.url) {
         (Some(outlet), Some(url)) => {
-            format!("{}, [{}]({url})", view.date, neutralize_mentions(outlet))
+            format!(
+                "{}, [{}]({})",
+                view.date,
+                neutralize_mentions(outlet),
+                link_target(url)
+            )
         }
         (Some(outlet), None) => format!("{}, {}", view.date, neutralize_mentions(outlet)),
         (None, _) => view.date.to_string(),
@@ -582,8 +607,9 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
                 .map(|&i| &bank.sources[i])
                 .map(|s| match &s.url {
                     Some(url) => format!(
-                        " ([{}]({url}))",
-                        neutralize_mentions(s.outlet.get(&lang.code))
+                        " ([{}]({}))",
+                        neutralize_mentions(s.outlet.get(&lang.code)),
+                        link_target(url)
                     ),
                     None => format!(" ({})", neutralize_mentions(s.outlet.get(&lang.code))),
                 })

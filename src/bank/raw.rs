@@ -245,6 +245,46 @@ pub struct Strings {
     pub language_names: BTreeMap<String, String>,
 }
 
+impl Strings {
+    /// These words with every mention in them broken ([`crate::render::neutralize_mentions`]):
+    /// interface words are the bank's text like any other, and none of them may ping anyone.
+    pub fn defused(mut self) -> Strings {
+        for text in [
+            &mut self.sources,
+            &mut self.translation_label,
+            &mut self.not_sure,
+            &mut self.suggestions,
+            &mut self.closest,
+            &mut self.nothing_related,
+            &mut self.share,
+            &mut self.card,
+            &mut self.shared_by,
+            &mut self.reviewed,
+            &mut self.timeline,
+            &mut self.not_found,
+            &mut self.recently_shared,
+            &mut self.share_limit,
+            &mut self.not_allowed,
+            &mut self.internal_error,
+            &mut self.fallback_language,
+            &mut self.help,
+            &mut self.confidence_high,
+            &mut self.confidence_medium,
+            &mut self.confidence_low,
+            &mut self.quote_said,
+            &mut self.published_translation,
+            &mut self.translation_of_translation,
+            &mut self.translation_short,
+        ] {
+            *text = crate::render::neutralize_mentions(text);
+        }
+        for name in self.language_names.values_mut() {
+            *name = crate::render::neutralize_mentions(name);
+        }
+        self
+    }
+}
+
 fn default_card_label() -> String {
     "Card".to_owned()
 }

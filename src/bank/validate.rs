@@ -187,7 +187,7 @@ pub(super) fn validate(
                 direction: l.value.direction,
                 locales: l.value.locales.clone(),
                 script: crate::text::dominant_script(l.value.name.get_ref()),
-                strings: l.value.strings.clone(),
+                strings: l.value.strings.clone().defused(),
             });
         }
     }

@@ -342,3 +342,83 @@ fn an_answer_shows_a_quote_and_its_translation_once_to_readers_of_the_original()
         "{text}"
     );
 }
+
+/// The fixture bank with a mention at the start of every one-line interface string and a source
+/// address that tries to close its link and ping.
+fn bank_with_hostile_words() -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(), dir.path());
+    let path = dir.path().join("_languages.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut in_strings = false;
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with('[') {
+            in_strings = line == "[language.strings]";
+        }
+        match line.split_once(" = \"") {
+            Some((key, rest))
+                if in_strings
+                    && !key.contains(' ')
+                    && rest.ends_with('"')
+                    && !rest.starts_with('"') =>
+            {
+                out.push_str(&format!("{key} = \"@everyone <@&42> {rest}\n"));
+            }
+            _ => out.push_str(&format!("{line}\n")),
+        }
+    }
+    assert!(
+        out.matches("@everyone").count() > 20,
+        "strings were rewritten"
+    );
+    std::fs::write(&path, out).unwrap();
+    let path = dir.path().join("starter.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hostile = "url = \"https://example.org/x) @everyone <@&456> (y\"";
+    let text = text.replacen(
+        "url = \"https://www.theguardian.com/commentisfree/2021/oct/12/google-amazon-workers-condemn-project-nimbus-israeli-military-contract\"",
+        hostile,
+        1,
+    );
+    assert!(text.contains(hostile));
+    std::fs::write(&path, text).unwrap();
+    let loaded = nimbus_bot::bank::load(dir.path(), &options());
+    let shown: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    let bank = loaded.bank.unwrap_or_else(|| panic!("{shown:#?}"));
+    (dir, bank)
+}
+
+#[test]
+fn interface_words_and_source_addresses_cannot_ping() {
+    let (_dir, bank) = bank_with_hostile_words();
+    let commands = [
+        Command::Ask {
+            question: "qwzxv blorf".into(),
+        },
+        Command::Ask {
+            question: "what did the workers write in the guardian".into(),
+        },
+        Command::Sources { topic: None },
+        Command::Timeline { year: None },
+        Command::Help,
+        Command::Topic { id: "nope".into() },
+    ];
+    for lang in ["en", "ar"] {
+        for command in &commands {
+            let mut req = Request::new(command.clone());
+            req.lang = Some(lang.into());
+            let text = dispatch(&bank, &req).to_text();
+            assert!(
+                !text.contains("@everyone") && !text.contains("<@&"),
+                "{command:?} in {lang}: {text}"
+            );
+        }
+    }
+    // The address still leads where it said, as one link.
+    let text = dispatch(&bank, &Request::new(Command::Sources { topic: None })).to_text();
+    assert!(
+        text.contains("(https://example.org/x%29%20%40everyone%20%3C%40&456%3E%20%28y)"),
+        "{text}"
+    );
+}
