@@ -340,7 +340,9 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
         Ok(document) => document,
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
-            let message = first_line(e.message());
+            let message = Some(first_line(e.message()))
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| unexpected(&text, offset));
             diagnostics.push(error_at(offset, format!("TOML syntax: {message}"), None));
             // Unknown, but not none: an unparsable file is not an emptied one.
             return 1;
@@ -516,6 +518,28 @@ pub(crate) fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, a)| *d <= 2.max(a.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, a)| a)
+}
+
+/// What the parser stopped at, for the syntax errors it gives no words for (a lone carriage
+/// return, a control character).
+fn unexpected(text: &str, offset: usize) -> String {
+    let found = text
+        .get(offset.min(text.len())..)
+        .and_then(|rest| rest.chars().next());
+    match found {
+        Some('\r') => {
+            "a carriage return not followed by a line feed: lines must end in LF or CRLF \
+                        (re-save the file with Unix or Windows line endings)"
+                .to_string()
+        }
+        Some(c) if c.is_control() => format!(
+            "unexpected control character U+{:04X}: remove it (TOML allows tabs, not other control \
+             characters)",
+            u32::from(c)
+        ),
+        Some(c) => format!("unexpected `{c}`"),
+        None => "unexpected end of file".to_string(),
+    }
 }
 
 fn first_line(message: &str) -> String {

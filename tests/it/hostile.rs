@@ -200,6 +200,35 @@ fn a_byte_that_is_not_utf8_is_reported_at_its_line_and_column() {
 }
 
 #[test]
+fn a_lone_carriage_return_is_named_where_the_parser_gives_no_words() {
+    let (_dir, bank) = bank_copy();
+    std::fs::write(bank.join("zz.toml"), "# c\rx = 1\n").expect("write");
+    let loaded = load_within(&bank, options());
+    let d = about(&loaded, "zz.toml");
+    assert!(d.is_error());
+    assert_eq!((d.line, d.col), (1, 4), "{d}");
+    assert!(d.message.contains("carriage return"), "{d}");
+}
+
+#[test]
+fn many_problems_in_one_file_are_each_located() {
+    let (_dir, bank) = bank_copy();
+    // One unknown entry kind per line (each located through the file's line index).
+    let text: String = (0..20_000).map(|i| format!("k{i} = 1\n")).collect();
+    std::fs::write(bank.join("zz.toml"), &text).expect("write");
+    let loaded = load_within(&bank, options());
+    let about_it: Vec<&Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.path.ends_with("zz.toml"))
+        .collect();
+    assert!(about_it.len() >= 20_000, "{}", about_it.len());
+    assert!(about_it
+        .iter()
+        .any(|d| (d.line, d.col) == (20_000, 1) && d.message.contains("`k19999`")));
+}
+
+#[test]
 fn a_byte_order_mark_does_not_shift_columns_on_line_one() {
     let (_dir, bank) = bank_copy();
     std::fs::write(bank.join("zz.toml"), "\u{feff}[[answer]\nid = \"x\"\n").expect("write");
