@@ -50,16 +50,35 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {severity}: {}",
-            self.path.display(),
+            visible(&self.path.display().to_string()),
             self.line,
             self.col,
-            self.message
+            visible(&self.message)
         )?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", visible(hint))?;
         }
         Ok(())
     }
+}
+
+/// `text` with its control characters written as escapes: a file named with a line break or
+/// a title holding a terminal escape must not forge another diagnostic line or clear the
+/// screen of whoever reads the report.
+fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// 1-based line and column (in characters) of a byte offset in `text`. Scans the text up to
@@ -142,6 +161,25 @@ fn char_floor(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        let d = Diagnostic {
+            path: PathBuf::from("evil\nfake.toml:1:1: error: spoofed.toml"),
+            line: 2,
+            col: 3,
+            severity: Severity::Error,
+            message: "title `\u{1b}[2J` is odd".into(),
+            hint: Some("tab\there".into()),
+        };
+        let shown = d.to_string();
+        assert_eq!(shown.lines().count(), 2, "{shown}");
+        assert!(shown.starts_with("evil\\nfake.toml"), "{shown}");
+        assert!(
+            !shown.contains('\u{1b}') && shown.contains("\\u{1b}[2J"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn line_and_column_count_characters_from_one() {
