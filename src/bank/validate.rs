@@ -1251,8 +1251,21 @@ fn valid_lang_code(code: &str) -> bool {
 
 fn check_text(r: &mut Reporter, file: usize, text: &Spanned<String>, what: &str, max: usize) {
     let n = chars(text.get_ref());
+    let control = text
+        .get_ref()
+        .chars()
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
     if text.get_ref().trim().is_empty() {
         r.error(file, &text.span(), format!("{what} is empty"));
+    } else if let Some(c) = control {
+        // Written as a TOML escape ("\u001b"): invisible in the file, and in a terminal or a
+        // reply it can clear a screen or hide text.
+        r.error_hint(
+            file,
+            &text.span(),
+            format!("{what} holds the control character U+{:04X}", u32::from(c)),
+            "remove it; only line breaks and tabs may appear in text",
+        );
     } else if n > max {
         r.error_hint(
             file,

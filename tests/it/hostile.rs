@@ -229,6 +229,21 @@ fn many_problems_in_one_file_are_each_located() {
 }
 
 #[test]
+fn a_control_character_in_text_is_an_error() {
+    let (_dir, bank) = bank_copy();
+    let path = bank.join("starter.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let needle = "[answer.title]\nen = \"";
+    let at = text.find(needle).expect("an answer title") + needle.len();
+    let text = format!("{}\\u001b[2J{}", &text[..at], &text[at..]);
+    std::fs::write(&path, text).expect("write");
+    let loaded = load_within(&bank, options());
+    assert!(loaded.bank.is_none());
+    let d = about(&loaded, "starter.toml");
+    assert!(d.message.contains("U+001B"), "{d}");
+}
+
+#[test]
 fn a_byte_order_mark_does_not_shift_columns_on_line_one() {
     let (_dir, bank) = bank_copy();
     std::fs::write(bank.join("zz.toml"), "\u{feff}[[answer]\nid = \"x\"\n").expect("write");
