@@ -710,7 +710,18 @@ pub(super) fn validate(
         check_date(&mut r, a.file, &v.reviewed);
         if let Some(reviewed) = parse_date(v.reviewed.get_ref()) {
             let age = (options.today - reviewed).whole_days();
-            if age > i64::from(options.stale_after_days) {
+            // A day of slack: the moderator's today may be ahead of the server's.
+            if age < -1 {
+                r.error_hint(
+                    a.file,
+                    &v.reviewed.span(),
+                    format!(
+                        "answer `{id}` says it was reviewed on {}, which is in the future",
+                        v.reviewed.get_ref()
+                    ),
+                    "write the date the answer was last checked against its sources",
+                );
+            } else if age > i64::from(options.stale_after_days) {
                 let hint = format!("check it against its sources and update `reviewed` (stale_after_days = {} in config.toml); this does not fail `check`", options.stale_after_days);
                 r.at(
                     a.file,
@@ -759,6 +770,16 @@ pub(super) fn validate(
         for phrase in phrases {
             let key = analyzer.key(phrase.get_ref());
             if key.is_empty() {
+                r.warning(
+                    a.file,
+                    &phrase.span(),
+                    format!(
+                        "`{}` has no word search reads (only punctuation, emoji or stop words): \
+                         no question can match it",
+                        phrase.get_ref()
+                    ),
+                    "write it with the words a member would type, or remove it",
+                );
                 continue;
             }
             match claimed.get(&key) {

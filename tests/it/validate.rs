@@ -596,3 +596,27 @@ fn search_entries_that_do_nothing_or_clash_are_warned_about() {
         "one warning each, nothing for distinct words: {shown:#?}"
     );
 }
+
+#[test]
+fn a_review_date_in_the_future_is_an_error() {
+    let text = answer("").replace("2026-11-01", "2027-01-01");
+    expect_error(&text, 4, 12, "in the future");
+    // The day after today (the moderator's clock may be ahead) is not.
+    let (_dir, diagnostics) = check_with(&answer("").replace("2026-11-01", "2026-11-29"));
+    assert!(!diagnostics.iter().any(Diagnostic::is_error));
+}
+
+#[test]
+fn an_alias_without_a_word_search_reads_is_a_warning() {
+    let (_dir, diagnostics) = check_with(&answer(r#"aliases = { en = ["?!?", "what is the"] }"#));
+    let dead: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning && d.message.contains("no question can match"))
+        .collect();
+    assert_eq!(dead.len(), 2, "{diagnostics:#?}");
+    assert!(dead.iter().all(|d| d.line == 8));
+    assert!(
+        !diagnostics.iter().any(Diagnostic::is_error),
+        "{diagnostics:#?}"
+    );
+}
