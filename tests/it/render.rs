@@ -67,6 +67,14 @@ fn mentions_are_neutralised() {
     assert!(!s.contains("<@1") && !s.contains("<@&") && !s.contains("<#7"));
 }
 
+/// The bank in `dir`, which must load; with the folder, kept alive as long as the bank is used.
+fn loaded(dir: tempfile::TempDir) -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
+    let loaded = nimbus_bot::bank::load(dir.path(), &options());
+    let shown: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    let bank = loaded.bank.unwrap_or_else(|| panic!("{shown:#?}"));
+    (dir, bank)
+}
+
 /// A bank whose texts sit at every limit `check` allows, with mentions in them.
 fn big_bank() -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
     let dir = tempfile::tempdir().unwrap();
@@ -90,10 +98,7 @@ fn big_bank() -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
         quote_ids.join(", ")
     ));
     std::fs::write(dir.path().join("big.toml"), text).unwrap();
-    let loaded = nimbus_bot::bank::load(dir.path(), &options());
-    let shown: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    let bank = loaded.bank.unwrap_or_else(|| panic!("{shown:#?}"));
-    (dir, bank)
+    loaded(dir)
 }
 
 #[test]
@@ -383,10 +388,7 @@ fn bank_with_hostile_words() -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
     );
     assert!(text.contains(hostile));
     std::fs::write(&path, text).unwrap();
-    let loaded = nimbus_bot::bank::load(dir.path(), &options());
-    let shown: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    let bank = loaded.bank.unwrap_or_else(|| panic!("{shown:#?}"));
-    (dir, bank)
+    loaded(dir)
 }
 
 #[test]
