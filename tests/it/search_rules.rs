@@ -367,3 +367,18 @@ fn search_reads_a_question_up_to_its_length_limit() {
     assert_eq!(got.tier, Tier::NotSure);
     assert!(bank.index.complete(&"n".repeat(100_000), 25).is_empty());
 }
+
+#[test]
+fn a_city_the_answer_never_mentions_keeps_it_from_being_given() {
+    let bank = shipped_bank();
+    // No AWS Summit protest on record was in Seattle; the Google day of action was.
+    let q = "was there a protest at the aws summit in seattle";
+    let got = ask(&bank, q);
+    assert_eq!(got.given(), None, "{q}: {:?}", got.shown());
+    let q = "google protest in seattle";
+    assert_eq!(
+        ask(&bank, q).given(),
+        Some("google-day-of-action-2022"),
+        "{q}"
+    );
+}
