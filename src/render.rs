@@ -1,8 +1,9 @@
 //! Turns bank content into [`Reply`] values within Discord's limits: answers with their quotes
 //! and sources, quotes, source lists, the timeline, help and "not sure".
 //!
-//! Every text that reaches a reply passes through [`neutralize_mentions`] and [`fit`], so no
-//! bank edit can ping `@everyone` or push a message past a limit.
+//! Every text that reaches a reply passes through [`neutralize_mentions`] (interface words
+//! once, when the bank loads: `Strings::defused`) and [`fit`], so no bank edit can ping
+//! `@everyone` or push a message past a limit.
 
 use crate::bank::{Answer, Bank, Confidence, Event, Language, Provenance, Quote, Source};
 use crate::commands::{Action, Target};
@@ -631,10 +632,8 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
 /// the other candidates as buttons that show them.
 pub fn closest(bank: &Bank, closest: &Answer, others: &[&Answer], frame: &Frame) -> Reply {
     let mut reply = answer(bank, closest, frame);
-    let framing = fit(
-        &neutralize_mentions(&frame.lang.strings.closest),
-        limits::CONTENT,
-    );
+    // Interface words are defused once, when the bank loads (`Strings::defused`).
+    let framing = fit(&frame.lang.strings.closest, limits::CONTENT);
     reply.content = Some(match reply.content.take() {
         Some(before) => fit(&format!("{framing}\n{before}"), limits::CONTENT),
         None => framing,
