@@ -82,7 +82,7 @@ fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// 1-based line and column (in characters) of a byte offset in `text`. Scans the text up to
-/// the offset: for many offsets in one text, use a [`LineIndex`].
+/// the offset: for many offsets in one text, the bank keeps a `LineIndex` per file.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let text = &text[..char_floor(text, offset)];
     LineIndex::new(text).line_col(text, offset)
