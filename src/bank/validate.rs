@@ -680,6 +680,7 @@ pub(super) fn validate(
     let analyzer = Analyzer::new(stopwords, groups)
         .with_meaning(concepts, fillers)
         .with_names(names);
+    check_includes(&mut r, &parsed, &analyzer);
 
     // Answers.
     let mut answers = Vec::new();
@@ -929,6 +930,38 @@ pub(super) fn validate(
 /// concept wins), a filler word that is also a concept's word (search keeps a word a concept
 /// lists, so the filler entry is dead) or the word a concept is named by (dropped from every
 /// question, so the concept is never asked for by that word).
+/// A name's `includes` must each be another name: a misspelt one would silently stop an answer
+/// that uses it from counting as mentioning the name.
+fn check_includes(r: &mut Reporter, parsed: &Parsed, analyzer: &Analyzer) {
+    for c in parsed.concepts.iter().filter(|c| c.value.name) {
+        let own = c
+            .value
+            .terms
+            .first()
+            .and_then(|t| analyzer.name_of(t.get_ref()));
+        for inc in &c.value.includes {
+            match analyzer.name_of(inc.get_ref()) {
+                None => r.error_hint(
+                    c.file,
+                    &inc.span(),
+                    format!(
+                        "`includes` names `{}`, which is not a name here",
+                        inc.get_ref()
+                    ),
+                    "list a term of another concept with `name = true`, or add that concept",
+                ),
+                Some(t) if Some(&t) == own.as_ref() => r.warning(
+                    c.file,
+                    &inc.span(),
+                    format!("`{}` is this name itself", inc.get_ref()),
+                    "`includes` lists other names; remove this one",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
 fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
     /// Where a folded word was first listed, as written there, and by which concept.
     struct Listed<'p> {

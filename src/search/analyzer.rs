@@ -125,6 +125,11 @@ impl Analyzer {
         (!joined.is_empty()).then(|| self.term(&joined))
     }
 
+    /// The search term of `spelling` when it is one of the names (see [`Analyzer::with_names`]).
+    pub fn name_of(&self, spelling: &str) -> Option<String> {
+        self.name_term(spelling).filter(|t| self.is_name(t))
+    }
+
     /// Whether a search term is a name (see [`Analyzer::with_names`]).
     pub fn is_name(&self, term: &str) -> bool {
         self.names.contains_key(term)

@@ -550,6 +550,28 @@ fn includes_belongs_to_a_name() {
 }
 
 #[test]
+fn includes_names_another_name() {
+    let base = "[[concept]]\nname = true\nterms = [\"palantir\", \"بالانتير\"]\n";
+    expect_error(
+        &format!("{base}includes = [\"anduril\"]\n"),
+        4,
+        13,
+        "`includes` names `anduril`, which is not a name here",
+    );
+    let (_dir, diagnostics) = check_with(&format!(
+        "{base}includes = [\"بالانتير\", \"anduril\"]\n\n\
+         [[concept]]\nname = true\nterms = [\"anduril\"]\n"
+    ));
+    let shown: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(!diagnostics[0].is_error(), "{shown:#?}");
+    assert!(
+        shown[0].contains("zz-case.toml:4:13: warning: `بالانتير` is this name itself"),
+        "{shown:#?}"
+    );
+}
+
+#[test]
 fn search_entries_that_do_nothing_or_clash_are_warned_about() {
     let text = "[[concept]]\nterms = [\"fired\", \"sacked\", \"axed\"]\n\n\
                 [[concept]]\nterms = [\"dismissed\", \"axed\"]\n\n\
