@@ -171,6 +171,8 @@ pub(super) struct Parsed {
     pub synonyms: Vec<Located<raw::Synonyms>>,
     pub concepts: Vec<Located<raw::Concept>>,
     pub fillers: Vec<Located<raw::Filler>>,
+    /// Codes of `[[language]]` entries that failed to load (already reported there).
+    pub broken_languages: Vec<String>,
 }
 
 /// Entry kinds, as their TOML table names.
@@ -327,6 +329,18 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
     let lines = parsed.files[file].lines.clone();
     let error_at = |offset: usize, message: String, hint: Option<String>| {
         let (line, col) = lines.line_col(&text, offset);
+        // toml hands serde a TOML date (`reviewed = 2026-12-01`) as a map, and serde says
+        // "invalid type: map"; say what was written instead.
+        let (message, hint) =
+            if message.starts_with("invalid type: map") && is_bare_date(&text, offset) {
+                let hint = "write it as `\"2026-12-01\"` (or `\"2026-12\"`, `\"2026\"`)";
+                (
+                    "a date here is text: put it in quotes".to_string(),
+                    Some(hint.to_string()),
+                )
+            } else {
+                (message, hint)
+            };
         Diagnostic {
             path: path.clone(),
             line,
@@ -340,10 +354,13 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
         Ok(document) => document,
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
-            let message = Some(first_line(e.message()))
+            let message = Some(syntax_message(e.message()))
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| unexpected(&text, offset));
-            diagnostics.push(error_at(offset, format!("TOML syntax: {message}"), None));
+            let hint = message.contains("duplicate key").then(|| {
+                "a key or table header may appear once: merge the two into the first".to_string()
+            });
+            diagnostics.push(error_at(offset, format!("TOML syntax: {message}"), hint));
             // Unknown, but not none: an unparsable file is not an emptied one.
             return 1;
         }
@@ -427,14 +444,25 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
                     &error_at,
                     diagnostics,
                 ),
-                "language" => push(
-                    &mut parsed.languages,
-                    file,
-                    span,
-                    value,
-                    &error_at,
-                    diagnostics,
-                ),
+                "language" => {
+                    let code = value
+                        .as_inline_table()
+                        .and_then(|t| t.get("code"))
+                        .and_then(|c| c.as_str())
+                        .map(str::to_string);
+                    let before = parsed.languages.len();
+                    push(
+                        &mut parsed.languages,
+                        file,
+                        span,
+                        value,
+                        &error_at,
+                        diagnostics,
+                    );
+                    if let Some(code) = code.filter(|_| parsed.languages.len() == before) {
+                        parsed.broken_languages.push(code);
+                    }
+                }
                 "concept" => push(
                     &mut parsed.concepts,
                     file,
@@ -540,6 +568,23 @@ fn unexpected(text: &str, offset: usize) -> String {
         Some(c) => format!("unexpected `{c}`"),
         None => "unexpected end of file".to_string(),
     }
+}
+
+/// Whether the value written at `offset` is an unquoted TOML date (`2026-12-01`).
+fn is_bare_date(text: &str, offset: usize) -> bool {
+    let rest = text.get(offset..).unwrap_or("").as_bytes();
+    rest.len() >= 5 && rest[..4].iter().all(u8::is_ascii_digit) && rest[4] == b'-'
+}
+
+/// The parser's message on one line: its first line is often only "invalid table header", and
+/// the cause ("duplicate key `title` in table `answer`", "expected `]`") follows.
+fn syntax_message(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("; ")
 }
 
 fn first_line(message: &str) -> String {

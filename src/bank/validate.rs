@@ -197,21 +197,23 @@ pub(super) fn validate(
                 let l = languages.remove(i);
                 languages.insert(0, l);
             }
-            None if !languages.is_empty() => r.out.push(Diagnostic {
-                // A settings problem, reported where the setting is (config.toml's real path).
-                path: options
-                    .default_language_at
-                    .as_ref()
-                    .map_or_else(|| dir.to_path_buf(), |p| p.path.clone()),
-                line: options.default_language_at.as_ref().map_or(1, |p| p.line),
-                col: options.default_language_at.as_ref().map_or(1, |p| p.col),
-                severity: Severity::Error,
-                message: format!(
-                    "default_language = `{default}` is not a language the bank in {} declares",
-                    dir.display()
-                ),
-                hint: Some(format!("declared languages: {}", codes(&languages))),
-            }),
+            None if !languages.is_empty() && !parsed.broken_languages.contains(default) => {
+                r.out.push(Diagnostic {
+                    // A settings problem, reported where the setting is (config.toml's real path).
+                    path: options
+                        .default_language_at
+                        .as_ref()
+                        .map_or_else(|| dir.to_path_buf(), |p| p.path.clone()),
+                    line: options.default_language_at.as_ref().map_or(1, |p| p.line),
+                    col: options.default_language_at.as_ref().map_or(1, |p| p.col),
+                    severity: Severity::Error,
+                    message: format!(
+                        "default_language = `{default}` is not a language the bank in {} declares",
+                        dir.display()
+                    ),
+                    hint: Some(format!("declared languages: {}", codes(&languages))),
+                })
+            }
             None => {}
         }
     }
@@ -224,8 +226,19 @@ pub(super) fn validate(
             message: "the bank declares no language".into(),
             hint: Some("add a [[language]] entry (see responses/README.md)".into()),
         });
+        if parsed.broken_languages.is_empty() {
+            // Every text would be "in an unknown language" (some 2,500 lines for the shipped
+            // bank): the one line above is the fix.
+            return None;
+        }
     }
-    let declared: HashSet<&str> = languages.iter().map(|l| l.code.as_str()).collect();
+    // A language whose entry is broken is already reported there; texts in it are not reported
+    // again as "unknown language" (one missing string made some 900 such lines).
+    let declared: HashSet<&str> = languages
+        .iter()
+        .map(|l| l.code.as_str())
+        .chain(parsed.broken_languages.iter().map(String::as_str))
+        .collect();
     let default_lang = languages
         .first()
         .map(|l| l.code.clone())
@@ -375,7 +388,7 @@ pub(super) fn validate(
     // Sources.
     let localized =
         |r: &mut Reporter, file: usize, value: &Spanned<raw::Localized>, what: &str, max: usize| {
-            localized_with(r, file, value, what, max, &languages)
+            localized_with(r, file, value, what, max, &languages, &declared)
         };
     let mut archives: Vec<Option<String>> = Vec::new();
     let mut sources = Vec::new();
@@ -1231,6 +1244,7 @@ fn localized_with(
     what: &str,
     max: usize,
     languages: &[Language],
+    declared: &HashSet<&str>,
 ) -> Localized {
     let span = value.span();
     let check = |r: &mut Reporter, text: &str| {
@@ -1253,7 +1267,7 @@ fn localized_with(
         }
         raw::Localized::PerLang(texts) => {
             for (code, text) in texts {
-                if !languages.iter().any(|l| &l.code == code) {
+                if !declared.contains(code.as_str()) {
                     r.error_hint(
                         file,
                         &span,

@@ -64,6 +64,69 @@ fn fixture_bank_is_clean() {
 #[test]
 fn toml_syntax_error() {
     expect_error("[[answer]\nid = \"x\"\n", 1, 9, "TOML syntax");
+    // The parser's cause comes after its first line ("invalid array"); keep it.
+    expect_error("x = [1,\n", 2, 1, "invalid array; expected `]`");
+}
+
+#[test]
+fn a_broken_language_is_reported_once_not_at_every_text_in_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture_dir(), dir.path());
+    let path = dir.path().join("_languages.toml");
+    let text = std::fs::read_to_string(&path).expect("read languages");
+    let broken: String = text
+        .lines()
+        .filter(|l| !l.starts_with("not_sure = \"I'm"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(
+        broken, text,
+        "the fixture's English not_sure string was removed"
+    );
+    std::fs::write(&path, broken).expect("write languages");
+    let shown: Vec<String> = load(dir.path(), &options())
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(shown[0].contains("missing field `not_sure`"), "{shown:#?}");
+
+    std::fs::remove_file(&path).expect("remove languages");
+    let shown: Vec<String> = load(dir.path(), &options())
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(
+        shown[0].contains("the bank declares no language"),
+        "{shown:#?}"
+    );
+}
+
+#[test]
+fn a_table_written_twice_is_called_a_duplicate() {
+    let text = answer("").replace("title = {", "[answer.t]\nx = 1\n[answer.t]\ny = 2\n#");
+    let (_dir, diagnostics) = check_with(&text);
+    let d = diagnostics
+        .iter()
+        .find(|d| d.path.ends_with("zz-case.toml"))
+        .expect("a diagnostic in the case");
+    assert!(
+        d.message.contains("duplicate key `t` in table `answer`"),
+        "{d}"
+    );
+    assert!(
+        d.hint.as_deref().is_some_and(|h| h.contains("merge")),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_date_written_as_a_toml_date_is_told_to_be_quoted() {
+    let text = answer("").replace("reviewed = \"2026-11-01\"", "reviewed = 2026-11-01");
+    expect_error(&text, 4, 12, "a date here is text: put it in quotes");
 }
 
 #[test]
