@@ -388,8 +388,21 @@ impl Walk<'_> {
 
     /// A symlink is followed only to a real path inside the bank, and after the real tree.
     fn symlink(&mut self, path: PathBuf, name: &std::ffi::OsStr, root: &Path) {
-        let target = std::fs::canonicalize(&path)
-            .ok()
+        let real = match std::fs::canonicalize(&path) {
+            Ok(real) => real,
+            Err(e) => {
+                // Not "outside the bank": the link is dangling, or a loop ("too many levels of
+                // symbolic links").
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "a symlink whose target does not exist".to_string()
+                } else {
+                    format!("a symlink that cannot be followed ({e})")
+                };
+                let hint = "point the link at a file inside the bank folder, or remove it";
+                return self.out.push(skipped(path, why, Some(hint)));
+            }
+        };
+        let target = Some(real)
             .filter(|real| real.starts_with(root))
             .and_then(|real| std::fs::metadata(&real).ok().map(|m| (real, m)));
         match target {

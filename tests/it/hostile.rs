@@ -140,6 +140,30 @@ fn an_archive_symlink_inside_the_bank_is_followed() {
     );
 }
 
+/// A link that cannot be followed is not "outside the bank": it says what is wrong with it.
+#[cfg(unix)]
+#[test]
+fn a_dangling_or_looping_symlink_is_named_for_what_it_is() {
+    let (_dir, bank) = bank_copy();
+    std::os::unix::fs::symlink(bank.join("gone.toml"), bank.join("dangling.toml"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(bank.join("loop-b.toml"), bank.join("loop-a.toml"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(bank.join("loop-a.toml"), bank.join("loop-b.toml"))
+        .expect("symlink");
+    let loaded = load_within(&bank, options());
+    let d = about(&loaded, "dangling.toml");
+    assert!(!d.is_error(), "{d}");
+    assert!(d.message.contains("target does not exist"), "{d}");
+    for name in ["loop-a.toml", "loop-b.toml"] {
+        let d = about(&loaded, name);
+        assert!(!d.is_error(), "{d}");
+        assert!(d.message.contains("cannot be followed"), "{d}");
+        assert!(!d.message.contains("inside the bank"), "{d}");
+    }
+    assert!(loaded.bank.is_some());
+}
+
 /// Symlinked `.toml` files and folders follow one rule: read when they lead inside the bank,
 /// skipped with a warning naming them when they lead outside.
 #[cfg(unix)]
