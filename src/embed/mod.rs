@@ -163,8 +163,8 @@ impl Encoder {
         ids
     }
 
-    /// Whether `word` is a whole piece of the encoder's vocabulary (see [`Tokenizer::has_word`]):
-    /// a real word of one of its languages rather than a misspelling.
+    /// Whether `word` is a whole piece of the encoder's vocabulary: a real word of one of its
+    /// languages rather than a misspelling.
     pub fn knows_word(&self, word: &str) -> bool {
         self.tokenizer.has_word(word)
     }

@@ -65,6 +65,7 @@ fn mentions_are_neutralised() {
     let s = neutralize_mentions("@everyone @here <@123> <@&456> <#789>");
     assert!(!s.contains("@everyone") && !s.contains("@here"));
     assert!(!s.contains("<@1") && !s.contains("<@&") && !s.contains("<#7"));
+    assert_eq!(neutralize_mentions(&s), s, "a second pass changes nothing");
 }
 
 /// The bank in `dir`, which must load; with the folder, kept alive as long as the bank is used.
