@@ -135,12 +135,27 @@ fn confidence_word(lang: &Language, c: Confidence) -> &str {
     }
 }
 
+/// A Markdown link with its label defused and its target made safe by [`link_target`]. A label
+/// holding a bracket is shown as text, with the address after it in `<…>`: a `]` would end a
+/// masked link's label early and let the rest pose as a link to somewhere else (Discord's
+/// Markdown does not honour a backslash there), and a zero-width space keeps a `](` in it from
+/// closing a link opened before it.
+fn md_link(label: &str, url: &str) -> String {
+    let label = neutralize_mentions(label);
+    if label.contains(['[', ']']) {
+        let label = label.replace("](", "]\u{200B}(");
+        format!("{label} (<{}>)", link_target(url))
+    } else {
+        format!("[{label}]({})", link_target(url))
+    }
+}
+
 /// One line naming a source: outlet, title (linked), date and confidence.
 pub fn source_line(source: &Source, lang: &Language) -> String {
     let title = neutralize_mentions(&fit(source.title.get(&lang.code), 200));
     let outlet = neutralize_mentions(source.outlet.get(&lang.code));
     let linked = match &source.url {
-        Some(url) => format!("[{title}]({})", link_target(url)),
+        Some(url) => md_link(&title, url),
         None => format!("*{title}*"),
     };
     let mut line = format!(
@@ -325,12 +340,7 @@ pub fn quote_body(bank: &Bank, quote: &Quote, lang: &Language, max: usize) -> St
 fn quote_block(view: &QuoteView, max: usize) -> String {
     let cite = match (view.outlet, view.url) {
         (Some(outlet), Some(url)) => {
-            format!(
-                "{}, [{}]({})",
-                view.date,
-                neutralize_mentions(outlet),
-                link_target(url)
-            )
+            format!("{}, {}", view.date, md_link(outlet, url))
         }
         (Some(outlet), None) => format!("{}, {}", view.date, neutralize_mentions(outlet)),
         (None, _) => view.date.to_string(),
@@ -611,11 +621,7 @@ pub fn timeline(bank: &Bank, year: Option<i32>, frame: &Frame) -> Reply {
                 .first()
                 .map(|&i| &bank.sources[i])
                 .map(|s| match &s.url {
-                    Some(url) => format!(
-                        " ([{}]({}))",
-                        neutralize_mentions(s.outlet.get(&lang.code)),
-                        link_target(url)
-                    ),
+                    Some(url) => format!(" ({})", md_link(s.outlet.get(&lang.code), url)),
                     None => format!(" ({})", neutralize_mentions(s.outlet.get(&lang.code))),
                 })
                 .unwrap_or_default();

@@ -393,6 +393,33 @@ fn bank_with_hostile_words() -> (tempfile::TempDir, nimbus_bot::bank::Bank) {
 }
 
 #[test]
+fn a_bracket_in_a_source_title_cannot_make_a_link_to_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(), dir.path());
+    let path = dir.path().join("starter.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let forged = "title = \"Workers](https://evil.example/) [condemn Nimbus\"";
+    let text = text.replacen(
+        "title = \"We are Google and Amazon workers. We condemn Project Nimbus\"",
+        forged,
+        1,
+    );
+    assert!(text.contains(forged));
+    std::fs::write(&path, text).unwrap();
+    let (_dir, bank) = loaded(dir);
+    let text = dispatch(&bank, &Request::new(Command::Sources { topic: None })).to_text();
+    assert!(!text.contains("](https://evil.example/)"), "{text}");
+    // The title is shown as written (but for a zero-width space), and still leads to its real
+    // address.
+    assert!(
+        text.contains(
+            "Workers]\u{200B}(https://evil.example/) [condemn Nimbus (<https://www.theguardian.com/"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn interface_words_and_source_addresses_cannot_ping() {
     let (_dir, bank) = bank_with_hostile_words();
     let commands = [
