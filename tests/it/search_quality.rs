@@ -297,7 +297,7 @@ fn second_tuned_set_meets_its_figures() {
 #[test]
 fn third_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 130,
+        right_given: 131,
         right_first_pct: 94.4,
         wrong_confident: 0,
         refused_answered: 0,
@@ -328,7 +328,7 @@ fn fourth_tuned_set_meets_its_figures() {
 #[test]
 fn fifth_tuned_set_meets_its_figures() {
     let floors = Floors {
-        right_given: 51,
+        right_given: 52,
         right_first_pct: 98.1,
         wrong_confident: 0,
         refused_answered: 2,
@@ -370,7 +370,7 @@ fn holdout_set_keeps_its_figures() {
 #[test]
 fn second_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 148,
+        right_given: 149,
         right_first_pct: 94.7,
         wrong_confident: 0,
         refused_answered: 0,
@@ -385,7 +385,7 @@ fn second_kept_aside_set_keeps_its_figures() {
 #[test]
 fn third_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 146,
+        right_given: 147,
         right_first_pct: 95.2,
         wrong_confident: 0,
         refused_answered: 1,
@@ -417,7 +417,7 @@ fn fourth_kept_aside_set_keeps_its_figures() {
 #[test]
 fn fifth_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
-        right_given: 136,
+        right_given: 137,
         right_first_pct: 93.8,
         wrong_confident: 0,
         refused_answered: 0,
