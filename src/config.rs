@@ -9,6 +9,10 @@ use serde::Deserialize;
 /// Environment variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "NIMBUS_CONFIG";
 
+/// The largest config file read, in bytes: a settings file is a few kilobytes, and one that is
+/// `/dev/zero` must fail rather than fill memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Everything `config.toml` can say. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -392,7 +396,8 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Reads `path`, or returns defaults when no path is given and `config.toml` is absent.
     ///
-    /// The bank path is resolved against the config file's folder.
+    /// The bank path is resolved against the config file's folder. The file must be a regular
+    /// file of at most [`MAX_CONFIG_BYTES`].
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let (path, must_exist) = match path {
             Some(p) => (p.to_path_buf(), true),
@@ -401,9 +406,15 @@ impl Config {
                 None => (PathBuf::from("config.toml"), false),
             },
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
+        // `/dev/null` is how Unix says "no settings": the one device read (as empty).
+        let read = if path == Path::new("/dev/null") {
+            Ok(Vec::new())
+        } else {
+            crate::fileread::read_capped(&path, MAX_CONFIG_BYTES)
+        };
+        let bytes = match read {
+            Ok(bytes) => bytes,
+            Err(e) if !must_exist && e.is_not_found() => {
                 let mut config = Config::default();
                 config.apply_env()?;
                 return Ok(config);
@@ -415,6 +426,20 @@ impl Config {
                 )))
             }
         };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let (line, col) = crate::bank::line_col(valid, valid.len());
+            ConfigError(format!(
+                "{}:{line}:{col}: error: this byte is not UTF-8 text\n  hint: re-save the file as \
+                 UTF-8 (the encoding every editor offers)",
+                path.display()
+            ))
+        })?;
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text);
         // Messages name the file by its real path: the one an operator can open, whatever
         // relative path, symlink or $NIMBUS_CONFIG led here.
         let shown = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -479,6 +504,10 @@ impl Config {
             let offset = value_offset(text, &[key]).unwrap_or(0);
             return Err(at(offset, &format!("{key} must be at least 1")));
         }
+        if let Some((key, message)) = config.gaps.problem() {
+            let offset = value_offset(text, &["gaps", key]).unwrap_or(0);
+            return Err(at(offset, &message));
+        }
         if let Some(Err(message)) = config.ops.listen.as_deref().map(parse_listen) {
             let offset = value_offset(text, &["ops", "listen"]).unwrap_or(0);
             return Err(at(offset, &format!("listen: {message}")));
@@ -495,8 +524,33 @@ impl Config {
 /// snowflakes, never 0; a 0 used to panic deep inside the Discord client.
 fn bad_id(text: &str, config: &Config) -> Option<(usize, String)> {
     let document = toml_edit::ImDocument::parse(text).ok()?;
-    let discord = document.get("discord")?;
     let how = "copy it in Discord with Developer Mode on (right-click → Copy ID)";
+    if let Some(editing) = document.get("editing") {
+        let e = &config.editing;
+        if let Some(i) = e.editor_role_ids.iter().position(|&id| id == 0) {
+            let offset = editing
+                .get("editor_role_ids")
+                .and_then(|v| v.as_array())
+                .and_then(|a| a.get(i))
+                .and_then(|v| v.span())
+                .map_or(0, |s| s.start);
+            return Some((
+                offset,
+                format!("editor_role_ids: 0 is not a role id; {how}"),
+            ));
+        }
+        if e.review_channel == Some(0) {
+            let offset = editing
+                .get("review_channel")
+                .and_then(toml_edit::Item::span)
+                .map_or(0, |s| s.start);
+            return Some((
+                offset,
+                format!("review_channel: 0 is not a channel id; {how}"),
+            ));
+        }
+    }
+    let discord = document.get("discord")?;
     let d = &config.discord;
     for (key, ids, what) in [
         ("guild_ids", &d.guild_ids, "server"),
@@ -575,6 +629,22 @@ mod tests {
             (
                 "max_bank_mb = 0\n",
                 "1:15: error: max_bank_mb must be at least 1",
+            ),
+            (
+                "[editing]\nreview_channel = 0\n",
+                "2:18: error: review_channel: 0",
+            ),
+            (
+                "[editing]\neditor_role_ids = [5, 0]\n",
+                "2:23: error: editor_role_ids: 0",
+            ),
+            (
+                "[gaps]\nretention_days = 4400000\n",
+                "2:18: error: retention_days must be from 1 to 3650",
+            ),
+            (
+                "[gaps]\nmax_entries = 0\n",
+                "2:15: error: max_entries must be from 1",
             ),
         ];
         for (text, expected) in cases {

@@ -33,6 +33,34 @@ pub struct GapSettings {
     pub max_entries: usize,
 }
 
+/// The longest `retention_days` (ten years): the gap log is for what a community asks now.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+/// The most `max_entries`: a moderator reads the top of the list, not ten thousand lines.
+pub const MAX_ENTRIES: usize = 10_000;
+/// The largest gap log file read, in bytes (a full log of `MAX_ENTRIES` is under 10 MB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl GapSettings {
+    /// The setting out of range, if any, as (key, message).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.retention_days) {
+            return Some((
+                "retention_days",
+                format!(
+                    "retention_days must be from 1 to {MAX_RETENTION_DAYS} (days); to keep no log, set enabled = false"
+                ),
+            ));
+        }
+        if !(1..=MAX_ENTRIES).contains(&self.max_entries) {
+            return Some((
+                "max_entries",
+                format!("max_entries must be from 1 to {MAX_ENTRIES}"),
+            ));
+        }
+        None
+    }
+}
+
 impl Default for GapSettings {
     fn default() -> Self {
         GapSettings {
@@ -91,8 +119,8 @@ impl GapLog {
         let mut warning = None;
         let mut inner = Inner::default();
         if settings.enabled {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => match serde_json::from_str::<GapFile>(&text) {
+            match crate::fileread::read_capped(&path, MAX_FILE_BYTES) {
+                Ok(bytes) => match serde_json::from_slice::<GapFile>(&bytes) {
                     Ok(file) => {
                         for gap in file.gaps {
                             inner.gaps.insert(crate::text::normalize(&gap.text), gap);
@@ -105,7 +133,7 @@ impl GapLog {
                         ))
                     }
                 },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) if e.is_not_found() => {}
                 Err(e) => {
                     warning = Some(format!(
                         "{}: cannot read the gap log ({e}); starting an empty one",
@@ -235,7 +263,12 @@ impl GapLog {
     }
 
     fn prune(&self, inner: &mut Inner, today: time::Date) {
-        let oldest = today - time::Duration::days(i64::from(self.settings.retention_days));
+        // Checked: settings built in code skip the config's range check.
+        let oldest = today
+            .checked_sub(time::Duration::days(i64::from(
+                self.settings.retention_days,
+            )))
+            .unwrap_or(time::Date::MIN);
         let oldest = day_string(oldest);
         let before = inner.gaps.len();
         inner.gaps.retain(|_, gap| gap.last >= oldest);
@@ -255,13 +288,17 @@ impl GapLog {
 /// Reads a gap log file for `nimbus-bot gaps`: its entries still within `retention_days` on
 /// `today`, most asked first. A missing file is an empty log.
 pub fn read(path: &Path, settings: &GapSettings, today: time::Date) -> Result<Vec<Gap>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+    let bytes = match crate::fileread::read_capped(path, MAX_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
         Err(e) => return Err(format!("{}: cannot read the gap log: {e}", path.display())),
     };
-    let file: GapFile = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a gap log: {e}", path.display()))?;
+    let file: GapFile = serde_json::from_slice(&bytes).map_err(|e| {
+        format!(
+            "{}: not a gap log: {e}\n  hint: the bot writes this file; move it aside and a new one is started",
+            path.display()
+        )
+    })?;
     let log = GapLog::in_memory(settings.clone());
     {
         let mut inner = log.lock();
@@ -478,6 +515,23 @@ mod tests {
         let left = log.list(date!(2026 - 12 - 22));
         assert_eq!(left.len(), 1, "{left:?}");
         assert_eq!(left[0].text, "new question");
+    }
+
+    /// The config refuses such a value; settings built in code must still not panic.
+    #[test]
+    fn a_retention_longer_than_the_calendar_keeps_everything() {
+        let log = GapLog::in_memory(GapSettings {
+            retention_days: u32::MAX,
+            ..settings()
+        });
+        log.record("old question", date!(2026 - 10 - 01));
+        assert_eq!(log.list(date!(2026 - 12 - 01)).len(), 1);
+        assert!(settings().problem().is_none());
+        let long = GapSettings {
+            retention_days: 4_400_000,
+            ..settings()
+        };
+        assert_eq!(long.problem().map(|(key, _)| key), Some("retention_days"));
     }
 
     #[test]

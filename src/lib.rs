@@ -12,6 +12,7 @@ pub mod discord;
 pub mod edit;
 pub mod embed;
 pub mod examples;
+pub mod fileread;
 pub mod gaps;
 pub mod logging;
 pub mod metrics;

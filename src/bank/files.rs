@@ -8,11 +8,11 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::diagnostic::{Diagnostic, Severity};
+use crate::fileread::{read_capped, Unreadable};
 
 /// One mebibyte, the unit of the size settings.
 pub const MIB: u64 = 1024 * 1024;
@@ -184,22 +184,11 @@ impl Reader {
             self.exhausted.set(true);
             return Err(Unread::OverBudget);
         }
-        let file = open_nonblocking(&real).map_err(Unread::Io)?;
-        let meta = file.metadata().map_err(Unread::Io)?;
-        if !meta.is_file() {
-            return Err(Unread::NotRegular);
-        }
-        if meta.len() > self.limits.file_bytes {
-            return Err(Unread::TooLarge);
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        // The length can grow while reading (a writer appending): read one byte past the cap.
-        file.take(self.limits.file_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(Unread::Io)?;
-        if bytes.len() as u64 > self.limits.file_bytes {
-            return Err(Unread::TooLarge);
-        }
+        let bytes = read_capped(&real, self.limits.file_bytes).map_err(|e| match e {
+            Unreadable::Io(e) => Unread::Io(e),
+            Unreadable::NotRegular => Unread::NotRegular,
+            Unreadable::TooLarge(_) => Unread::TooLarge,
+        })?;
         let used = self.used.get() + bytes.len() as u64;
         self.used.set(used);
         if used > self.limits.bank_bytes {
@@ -223,19 +212,6 @@ impl Reader {
 
 fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
-}
-
-/// Opens for reading without blocking: opening a FIFO with no writer would otherwise wait
-/// forever (and hold shutdown with it). Regular files ignore the flag.
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 /// Whether a file name is a bank file: `*.toml` in any letter case.

@@ -123,6 +123,36 @@ fn bad_config_is_one_line_and_exit_2() {
     );
 }
 
+/// A config that is not UTF-8 is located; one that is a FIFO or a device is refused at once
+/// (a FIFO used to hang start-up, `/dev/zero` to fill memory).
+#[test]
+fn a_config_that_is_not_text_or_not_a_file_is_refused_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, b"bank = \"responses\"\n# caf\xe9\n").unwrap();
+    let o = bot(&["--config", config.to_str().unwrap(), "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("config.toml:2:6: error: this byte is not UTF-8 text"),
+        "{err}"
+    );
+    assert!(err.contains("hint: re-save the file as UTF-8"), "{err}");
+
+    let o = bot(&["--config", "/dev/zero", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        let fifo = dir.path().join("fifo.toml");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let o = bot(&["--config", fifo.to_str().unwrap(), "check"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
+}
+
 #[test]
 fn bad_lang_flag_says_what_is_allowed() {
     let fixture = fixture_dir();
