@@ -504,6 +504,11 @@ impl Config {
             let offset = value_offset(text, &[key]).unwrap_or(0);
             return Err(at(offset, &format!("{key} must be at least 1")));
         }
+        if config.bank.as_os_str().is_empty() {
+            let offset = value_offset(text, &["bank"]).unwrap_or(0);
+            let message = "bank is empty: name the bank folder, e.g. bank = \"responses\"";
+            return Err(at(offset, message));
+        }
         if let Some((key, message)) = config.gaps.problem() {
             let offset = value_offset(text, &["gaps", key]).unwrap_or(0);
             return Err(at(offset, &message));
@@ -646,6 +651,7 @@ mod tests {
                 "[gaps]\nmax_entries = 0\n",
                 "2:15: error: max_entries must be from 1",
             ),
+            ("bank = \"\"\n", "1:8: error: bank is empty"),
         ];
         for (text, expected) in cases {
             let message = error_of(text);

@@ -68,8 +68,9 @@ enum Cmd {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
-        /// At most this many questions
-        #[arg(long, default_value_t = 50, value_name = "N")]
+        /// At most this many questions (1 to 10000)
+        #[arg(long, default_value_t = 50, value_name = "N", allow_negative_numbers = true,
+              value_parser = parse_limit)]
         limit: usize,
         /// The bank folder [default: `bank` in config.toml]
         #[arg(long, value_name = "DIR")]
@@ -167,6 +168,8 @@ fn run(cli: Cli) -> Result<u8, Exit> {
             question,
         } => {
             let bank = load_bank(&config, query.bank.as_deref())?;
+            // The evidence is the same in every language; a wrong --lang is still an error.
+            known_lang(&bank, query.lang)?;
             explain(&bank, query.json, &question.join(" "))
         }
         Cmd::Ask {
@@ -183,7 +186,12 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         }
         Cmd::Gaps { json, limit, bank } => {
             let bank = load_bank(&config, bank.as_deref())?;
-            gaps(&config, &bank, json, limit)
+            gaps(
+                &config,
+                &bank,
+                json,
+                usize::try_from(limit).unwrap_or(usize::MAX),
+            )
         }
         Cmd::Card {
             quote,
@@ -324,6 +332,14 @@ fn load_bank(config: &Config, flag: Option<&Path>) -> Result<Bank, Exit> {
             dir.display()
         ),
     })
+}
+
+/// `gaps --limit`: a count a person can read through, said plainly when it is not one.
+fn parse_limit(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err("give a whole number from 1 to 10000".into()),
+    }
 }
 
 fn known_lang(bank: &Bank, lang: Option<String>) -> Result<Option<String>, Exit> {
@@ -487,6 +503,13 @@ fn gaps(config: &Config, bank: &Bank, json: bool, limit: usize) -> Result<u8, Ex
         .map_err(|message| Exit { code: 1, message })?;
     if !json {
         say(&nimbus_bot::gaps::report(bank, &gaps, limit, usize::MAX))?;
+        if !path.exists() {
+            // A mistyped state folder looks like an empty log; say where it looked.
+            say(&format!(
+                "(no gap log at {} yet: the bot writes it there once a question goes unanswered)",
+                path.display()
+            ))?;
+        }
         return Ok(0);
     }
     let rows: Vec<serde_json::Value> = gaps

@@ -154,6 +154,34 @@ fn a_config_that_is_not_text_or_not_a_file_is_refused_where_it_is() {
 }
 
 #[test]
+fn bad_gaps_limit_and_explain_lang_say_what_is_allowed() {
+    for limit in ["-1", "abc", "0", "99999999999999999999"] {
+        let o = bot(&["gaps", "--bank", "responses", "--limit", limit]);
+        assert_eq!(o.status.code(), Some(2), "{limit}");
+        assert!(
+            stderr(&o).contains("give a whole number from 1 to 10000"),
+            "{limit}: {}",
+            stderr(&o)
+        );
+    }
+    let o = bot(&[
+        "ask",
+        "--bank",
+        "responses",
+        "--explain",
+        "--lang",
+        "fr",
+        "nimbus",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the bank has: en, ar"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn bad_lang_flag_says_what_is_allowed() {
     let fixture = fixture_dir();
     let o = bot(&[
