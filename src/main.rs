@@ -186,12 +186,7 @@ fn run(cli: Cli) -> Result<u8, Exit> {
         }
         Cmd::Gaps { json, limit, bank } => {
             let bank = load_bank(&config, bank.as_deref())?;
-            gaps(
-                &config,
-                &bank,
-                json,
-                usize::try_from(limit).unwrap_or(usize::MAX),
-            )
+            gaps(&config, &bank, json, limit)
         }
         Cmd::Card {
             quote,
