@@ -442,6 +442,23 @@ fn sixth_kept_aside_set_keeps_its_figures() {
     kept_aside_keeps("search_kept_sixth.toml", "search_kept_sixth", floors);
 }
 
+/// The seventh part kept aside, written from the bodies only by two new writers in the session
+/// after the sixth, with the sixth's brief, and measured once on arrival, after that session's
+/// changes (75.1 % given, 92.9 % first, no wrong confident, but 2 of 62 refused questions
+/// answered with confidence: the first kept part to miss that target on arrival). Floors: those
+/// levels (BENCHMARKS.md); the refused answered are a ceiling to bring down, not a goal.
+#[test]
+fn seventh_kept_aside_set_keeps_its_figures() {
+    let floors = Floors {
+        right_given: 133,
+        right_first_pct: 92.8,
+        wrong_confident: 0,
+        refused_answered: 2,
+        refused_closest: 7,
+    };
+    kept_aside_keeps("search_kept_seventh.toml", "search_kept_seventh", floors);
+}
+
 /// Every question quoted in issue 12, with the entries that answer it (several where the bank
 /// has more than one true answer); an empty list means the question must be refused.
 const ISSUE_12_QUESTIONS: &[(&str, &[&str])] = &[
