@@ -938,11 +938,6 @@ pub(super) fn validate(
     })
 }
 
-/// Warns about entries of `_search.toml` that do nothing or fight each other, which nobody
-/// would otherwise notice: a word listed twice as filler or in two concepts (the first
-/// concept wins), a filler word that is also a concept's word (search keeps a word a concept
-/// lists, so the filler entry is dead) or the word a concept is named by (dropped from every
-/// question, so the concept is never asked for by that word).
 /// A name's `includes` must each be another name: a misspelt one would silently stop an answer
 /// that uses it from counting as mentioning the name.
 fn check_includes(r: &mut Reporter, parsed: &Parsed, analyzer: &Analyzer) {
@@ -975,6 +970,11 @@ fn check_includes(r: &mut Reporter, parsed: &Parsed, analyzer: &Analyzer) {
     }
 }
 
+/// Warns about entries of `_search.toml` that do nothing or fight each other, which nobody
+/// would otherwise notice: a word listed twice as filler or in two concepts (the first
+/// concept wins), a filler word that is also a concept's word (search keeps a word a concept
+/// lists, so the filler entry is dead) or the word a concept is named by (dropped from every
+/// question, so the concept is never asked for by that word).
 fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
     /// Where a folded word was first listed, as written there, and by which concept.
     struct Listed<'p> {
