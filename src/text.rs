@@ -210,6 +210,33 @@ pub fn asks_now(question: &str) -> bool {
     mentions(question, &WORDS, &PAIRS)
 }
 
+/// Whether a question asks for someone's or something's name ("what's the name of the engineer
+/// who…", "شو اسم", "بالاسم"): an answer can tell the whole story and still not hold the name
+/// (the bank does not name the engineer who interrupted Barak Regev, nor who leaked the 2025
+/// documents), so none is the confident answer to it.
+pub fn asks_name(question: &str) -> bool {
+    const WORDS: [&str; 3] = ["بالاسم", "بالإسم", "بالأسماء"];
+    const PAIRS: [[&str; 2]; 16] = [
+        ["name", "of"],
+        ["names", "of"],
+        ["by", "name"],
+        ["his", "name"],
+        ["her", "name"],
+        ["their", "names"],
+        ["شو", "اسم"],
+        ["شو", "اسمه"],
+        ["ايش", "اسم"],
+        ["وش", "اسم"],
+        ["وش", "اسمه"],
+        ["شنو", "اسم"],
+        ["ايه", "اسم"],
+        ["مين", "اسم"],
+        ["ما", "اسم"],
+        ["اسمه", "ايه"],
+    ];
+    mentions(question, &WORDS, &PAIRS)
+}
+
 /// Whether the folded `text` holds one of `singles` (also with "and", و, written onto it) or
 /// one of `pairs` as two words in a row.
 fn mentions(text: &str, singles: &[&str], pairs: &[[&str; 2]]) -> bool {
@@ -575,6 +602,27 @@ mod tests {
             "تعدد المصادر",
         ] {
             assert!(!asks_count(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_question_for_a_name_is_told_apart() {
+        for q in [
+            "whats the name of the google engineer who yelled at barak regev",
+            "which ceos did the campaign call out by name",
+            "شو اسم مهندس غوغل كلاود؟",
+            "وش اسمه الموظف اللي انطرد",
+            "ابي الأسماء بالاسم",
+        ] {
+            assert!(asks_name(q), "{q}");
+        }
+        for q in [
+            "who won nimbus",
+            "why is it called nimbus",
+            "عم شوف اسمه بكل مكان بالسيرفر",
+            "مين جابرييل شوبينر ده؟",
+        ] {
+            assert!(!asks_name(q), "{q}");
         }
     }
 

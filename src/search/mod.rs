@@ -483,6 +483,10 @@ impl Index {
             // "how long has barak regev been google israel's head" uses the words of the
             // answer about the engineer who interrupted him, which gives dates, not spans.
             Some("the question asks how long, and the answer gives no duration")
+        } else if crate::text::asks_name(question) {
+            // "شو اسم مهندس غوغل كلاود اللي قاطع باراك ريغيف" uses the words of the answer about
+            // him, which never names him.
+            Some("the question asks for a name, which the answer may not hold")
         } else if crate::text::asks_now(question) {
             // "is myaisha hayes still director at mediajustice" uses every word of the answer
             // about her, which can only say what she was when its sources were written.

@@ -331,8 +331,8 @@ fn fifth_tuned_set_meets_its_figures() {
         right_given: 52,
         right_first_pct: 98.1,
         wrong_confident: 0,
-        refused_answered: 2,
-        refused_closest: 132,
+        refused_answered: 1,
+        refused_closest: 133,
     };
     let fifth = tuned_set_keeps("search_fresh_fifth.toml", "search_fresh_fifth", floors);
     assert!(fifth.answerable >= 50 && fifth.refused >= 200);
@@ -445,16 +445,18 @@ fn sixth_kept_aside_set_keeps_its_figures() {
 /// The seventh part kept aside, written from the bodies only by two new writers in the session
 /// after the sixth, with the sixth's brief, and measured once on arrival, after that session's
 /// changes (75.1 % given, 92.9 % first, no wrong confident, but 2 of 62 refused questions
-/// answered with confidence: the first kept part to miss that target on arrival). Floors: those
-/// levels (BENCHMARKS.md); the refused answered are a ceiling to bring down, not a goal.
+/// answered with confidence: the first kept part to miss that target on arrival). A question
+/// for a name is no longer answered confidently (chosen on the tuned fifth part): 1 of 62, with
+/// one more refused question given a closest match. Floors: those levels (BENCHMARKS.md); the
+/// refused answered is a ceiling to bring down, not a goal.
 #[test]
 fn seventh_kept_aside_set_keeps_its_figures() {
     let floors = Floors {
         right_given: 133,
         right_first_pct: 92.8,
         wrong_confident: 0,
-        refused_answered: 2,
-        refused_closest: 7,
+        refused_answered: 1,
+        refused_closest: 8,
     };
     kept_aside_keeps("search_kept_seventh.toml", "search_kept_seventh", floors);
 }

@@ -170,6 +170,24 @@ fn a_question_about_now_is_not_answered_confidently() {
 }
 
 #[test]
+fn a_question_for_a_name_is_not_answered_confidently() {
+    let bank = shipped_bank();
+    // Every word is in the answer about the engineer; his name is in no source here.
+    let got = doubted(
+        &bank,
+        "شو اسم مهندس غوغل كلاود اللي قاطع باراك ريغيف بمؤتمر نيويورك؟",
+        "the question asks for a name, which the answer may not hold",
+    );
+    assert_ne!(got.tier, Tier::Answer);
+    // Without asking for the name, the same words are the answer.
+    let got = ask(
+        &bank,
+        "شو صار لمهندس غوغل كلاود اللي قاطع باراك ريغيف بمؤتمر نيويورك؟",
+    );
+    assert_eq!(got.given(), Some("google-engineer-fired-2024"));
+}
+
+#[test]
 fn asking_whether_a_company_works_on_nimbus_is_not_a_title_word_match() {
     let bank = shipped_bank();
     // "work" is in the wink answer's title ("how do the payments work"); "work on" asks
