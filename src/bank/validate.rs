@@ -1247,19 +1247,8 @@ fn localized_with(
     declared: &HashSet<&str>,
 ) -> Localized {
     let span = value.span();
-    let check = |r: &mut Reporter, text: &str| {
-        let n = chars(text);
-        if text.trim().is_empty() {
-            r.error(file, &span, format!("{what} is empty"));
-        } else if n > max {
-            r.error_hint(
-                file,
-                &span,
-                format!("{what} is {n} characters; Discord shows at most {max} here"),
-                "shorten it",
-            );
-        }
-    };
+    let check =
+        |r: &mut Reporter, text: &str| check_str(r, file, &span, text, what, max, "shorten it");
     match value.get_ref() {
         raw::Localized::Plain(text) => {
             check(r, text);
@@ -1318,28 +1307,41 @@ fn valid_lang_code(code: &str) -> bool {
 }
 
 fn check_text(r: &mut Reporter, file: usize, text: &Spanned<String>, what: &str, max: usize) {
-    let n = chars(text.get_ref());
+    let hint = "shorten it, or move detail into quotes and sources";
+    check_str(r, file, &text.span(), text.get_ref(), what, max, hint);
+}
+
+/// Any text the bot shows: not empty, no control character, at most `max` characters.
+fn check_str(
+    r: &mut Reporter,
+    file: usize,
+    span: &Range<usize>,
+    text: &str,
+    what: &str,
+    max: usize,
+    shorten: &str,
+) {
+    let n = chars(text);
     let control = text
-        .get_ref()
         .chars()
         .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
-    if text.get_ref().trim().is_empty() {
-        r.error(file, &text.span(), format!("{what} is empty"));
+    if text.trim().is_empty() {
+        r.error(file, span, format!("{what} is empty"));
     } else if let Some(c) = control {
         // Written as a TOML escape ("\u001b"): invisible in the file, and in a terminal or a
         // reply it can clear a screen or hide text.
         r.error_hint(
             file,
-            &text.span(),
+            span,
             format!("{what} holds the control character U+{:04X}", u32::from(c)),
             "remove it; only line breaks and tabs may appear in text",
         );
     } else if n > max {
         r.error_hint(
             file,
-            &text.span(),
+            span,
             format!("{what} is {n} characters; Discord shows at most {max} here"),
-            "shorten it, or move detail into quotes and sources",
+            shorten,
         );
     }
 }

@@ -265,6 +265,23 @@ fn a_control_character_in_text_is_an_error() {
     assert!(loaded.bank.is_none());
     let d = about(&loaded, "starter.toml");
     assert!(d.message.contains("U+001B"), "{d}");
+
+    // A source's title is shown too (a text that may be given per language).
+    let (_dir, bank) = bank_copy();
+    let path = bank.join("starter.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let needle = "title = \"We are Google";
+    let at = text.find(needle).expect("a source title") + "title = \"".len();
+    let text = format!("{}\\u0007{}", &text[..at], &text[at..]);
+    std::fs::write(&path, text).expect("write");
+    let loaded = load_within(&bank, options());
+    assert!(loaded.bank.is_none());
+    let d = about(&loaded, "starter.toml");
+    assert!(
+        d.message
+            .contains("source title holds the control character U+0007"),
+        "{d}"
+    );
 }
 
 #[test]
