@@ -215,7 +215,8 @@ pub fn asks_now(question: &str) -> bool {
 /// (the bank does not name the engineer who interrupted Barak Regev, nor who leaked the 2025
 /// documents), so none is the confident answer to it.
 pub fn asks_name(question: &str) -> bool {
-    const WORDS: [&str; 3] = ["بالاسم", "بالإسم", "بالأسماء"];
+    // Folded forms, as `mentions` compares them ("بالإسم" and "بالأسماء" fold to these).
+    const WORDS: [&str; 2] = ["بالاسم", "بالاسماء"];
     const PAIRS: [[&str; 2]; 16] = [
         ["name", "of"],
         ["names", "of"],
@@ -613,6 +614,7 @@ mod tests {
             "شو اسم مهندس غوغل كلاود؟",
             "وش اسمه الموظف اللي انطرد",
             "ابي الأسماء بالاسم",
+            "طالبين من المدراء بالأسماء؟",
         ] {
             assert!(asks_name(q), "{q}");
         }
