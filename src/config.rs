@@ -426,23 +426,17 @@ impl Config {
                 )))
             }
         };
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let valid = std::str::from_utf8(valid).unwrap_or_default();
-            let (line, col) = crate::bank::line_col(valid, valid.len());
-            ConfigError(format!(
-                "{}:{line}:{col}: error: this byte is not UTF-8 text\n  hint: re-save the file as \
-                 UTF-8 (the encoding every editor offers)",
-                path.display()
-            ))
-        })?;
-        let text = text
-            .strip_prefix('\u{feff}')
-            .map(str::to_owned)
-            .unwrap_or(text);
         // Messages name the file by its real path: the one an operator can open, whatever
         // relative path, symlink or $NIMBUS_CONFIG led here.
         let shown = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let text = crate::fileread::utf8_text(bytes).map_err(|valid| {
+            let (line, col) = crate::bank::line_col(&valid, valid.len());
+            ConfigError(format!(
+                "{}:{line}:{col}: error: this byte is not UTF-8 text\n  hint: re-save the file as \
+                 UTF-8 (the encoding every editor offers)",
+                shown.display()
+            ))
+        })?;
         let mut config = Config::parse(&text)
             .map_err(|message| ConfigError(format!("{}:{message}", shown.display())))?;
         if let Some(dir) = path.parent() {

@@ -37,7 +37,7 @@ impl Unreadable {
 
 /// Opens for reading without blocking: opening a FIFO with no writer would otherwise wait
 /// forever (and hold shutdown with it). Regular files ignore the flag.
-pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -69,6 +69,21 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, Unreadable> {
     Ok(bytes)
 }
 
+/// `bytes` as text, without a leading byte-order mark (editors hide it; columns must not count
+/// it). Not UTF-8: the text before the first byte that is not, to locate it.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, String> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let mut bytes = e.into_bytes();
+        bytes.truncate(valid);
+        String::from_utf8(bytes).unwrap_or_default()
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +102,8 @@ mod tests {
             read_capped(dir.path(), 10),
             Err(Unreadable::NotRegular)
         ));
+        assert_eq!(utf8_text(b"\xEF\xBB\xBFab".to_vec()).as_deref(), Ok("ab"));
+        assert_eq!(utf8_text(b"a\nb\xE9c".to_vec()), Err("a\nb".to_string()));
         assert!(read_capped(&dir.path().join("gone"), 10)
             .expect_err("missing")
             .is_not_found());

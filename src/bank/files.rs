@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::diagnostic::{Diagnostic, Severity};
-use crate::fileread::{read_capped, Unreadable};
+use crate::fileread::{read_capped, utf8_text, Unreadable};
 
 /// One mebibyte, the unit of the size settings.
 pub const MIB: u64 = 1024 * 1024;
@@ -195,18 +195,7 @@ impl Reader {
             self.exhausted.set(true);
             return Err(Unread::OverBudget);
         }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let mut bytes = e.into_bytes();
-            bytes.truncate(valid);
-            Unread::NotUtf8 {
-                valid: String::from_utf8(bytes).unwrap_or_default(),
-            }
-        })?;
-        Ok(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        })
+        utf8_text(bytes).map_err(|valid| Unread::NotUtf8 { valid })
     }
 }
 
