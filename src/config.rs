@@ -524,57 +524,44 @@ impl Config {
 fn bad_id(text: &str, config: &Config) -> Option<(usize, String)> {
     let document = toml_edit::ImDocument::parse(text).ok()?;
     let how = "copy it in Discord with Developer Mode on (right-click → Copy ID)";
-    if let Some(editing) = document.get("editing") {
-        let e = &config.editing;
-        if let Some(i) = e.editor_role_ids.iter().position(|&id| id == 0) {
-            let offset = editing
-                .get("editor_role_ids")
-                .and_then(|v| v.as_array())
-                .and_then(|a| a.get(i))
-                .and_then(|v| v.span())
-                .map_or(0, |s| s.start);
-            return Some((
-                offset,
-                format!("editor_role_ids: 0 is not a role id; {how}"),
-            ));
-        }
-        if e.review_channel == Some(0) {
-            let offset = editing
-                .get("review_channel")
-                .and_then(toml_edit::Item::span)
-                .map_or(0, |s| s.start);
-            return Some((
-                offset,
-                format!("review_channel: 0 is not a channel id; {how}"),
-            ));
-        }
-    }
-    let discord = document.get("discord")?;
-    let d = &config.discord;
-    for (key, ids, what) in [
-        ("guild_ids", &d.guild_ids, "server"),
-        ("moderator_role_ids", &d.moderator_role_ids, "role"),
-    ] {
+    let (d, e) = (&config.discord, &config.editing);
+    let ids: [(&str, &str, &[u64], &str); 5] = [
+        ("editing", "editor_role_ids", &e.editor_role_ids, "role"),
+        (
+            "editing",
+            "review_channel",
+            e.review_channel.as_slice(),
+            "channel",
+        ),
+        ("discord", "guild_ids", &d.guild_ids, "server"),
+        (
+            "discord",
+            "moderator_role_ids",
+            &d.moderator_role_ids,
+            "role",
+        ),
+        (
+            "discord",
+            "mod_log_channel",
+            d.mod_log_channel.as_slice(),
+            "channel",
+        ),
+    ];
+    for (section, key, ids, what) in ids {
         if let Some(i) = ids.iter().position(|&id| id == 0) {
-            let offset = discord
-                .get(key)
-                .and_then(|v| v.as_array())
-                .and_then(|a| a.get(i))
-                .and_then(|v| v.span())
+            // A list's offending element, or the single value.
+            let offset = document
+                .get(section)
+                .and_then(|s| s.get(key))
+                .and_then(|v| match v.as_array() {
+                    Some(a) => a.get(i).and_then(toml_edit::Value::span),
+                    None => v.span(),
+                })
                 .map_or(0, |s| s.start);
             return Some((offset, format!("{key}: 0 is not a {what} id; {how}")));
         }
     }
-    if d.mod_log_channel == Some(0) {
-        let offset = discord
-            .get("mod_log_channel")
-            .and_then(toml_edit::Item::span)
-            .map_or(0, |s| s.start);
-        return Some((
-            offset,
-            format!("mod_log_channel: 0 is not a channel id; {how}"),
-        ));
-    }
+    let discord = document.get("discord")?;
     let guilds = discord.get("guilds").and_then(|g| g.as_table_like())?;
     for (key, _) in guilds.iter() {
         if key.parse::<u64>().map_or(true, |id| id == 0) {
