@@ -329,11 +329,13 @@ fn load_bank(config: &Config, flag: Option<&Path>) -> Result<Bank, Exit> {
     })
 }
 
-/// `gaps --limit`: a count a person can read through, said plainly when it is not one.
+/// `gaps --limit`: at most the most questions a log can hold, said plainly when it is not a
+/// count.
 fn parse_limit(value: &str) -> Result<usize, String> {
+    let most = nimbus_bot::gaps::MAX_ENTRIES;
     match value.trim().parse::<usize>() {
-        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-        _ => Err("give a whole number from 1 to 10000".into()),
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(format!("give a whole number from 1 to {most}")),
     }
 }
 
