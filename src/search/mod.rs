@@ -1073,29 +1073,64 @@ impl Index {
     }
 
     /// An Arabic word the bank does not know, read without the particles written onto its
-    /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google", "هالعقد" "this contract") or
-    /// the pronoun or plural written onto its end ("طردتهم" "fired them"), when what stays is
-    /// a word the bank knows.
+    /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google", "هالعقد" "this contract"), the
+    /// dialects' tense marker before a verb ("بيفصلوا", "كيخدمو": the ب/ك/ح/ه of "is doing",
+    /// "will do") or the pronoun and verb ending written onto its end ("فصلوهم" "they fired
+    /// them", "علاقتها" "its relation"), when what stays is a word the bank knows. The reading
+    /// that strips the fewest letters wins.
     fn without_affixes(&self, word: &str) -> Option<u32> {
         // Only Arabic words start or end with these.
-        const CLITICS: [&str; 11] = ["وب", "ول", "فب", "فل", "وك", "ها", "ب", "ل", "ف", "ك", "و"];
+        const CLITICS: [&str; 12] = [
+            "", "وب", "ول", "فب", "فل", "وك", "ها", "ب", "ل", "ف", "ك", "و",
+        ];
+        // A tense marker only ever stands before a verb's person prefix.
+        const TENSE: [&str; 5] = ["", "ب", "ك", "ح", "ه"];
+        const PERSON: [char; 4] = ['ي', 'ت', 'ن', 'ا'];
         // Pronouns, and the plural "وا" of verbs ("دعموا" "they supported").
-        const PRONOUNS: [&str; 7] = ["هم", "ها", "هن", "كم", "نا", "وا", "ه"];
-        let known = |rest: &str| {
-            (rest.chars().count() >= 3)
-                .then(|| self.terms.get(&self.analyzer.term(rest)).copied())
-                .flatten()
-        };
-        CLITICS
-            .iter()
+        const PRONOUNS: [&str; 12] = [
+            "", "هم", "ها", "هن", "كم", "نا", "وا", "ه", "و", "ون", "ين", "ي",
+        ];
+        // What a verb or a noun ends with before its pronoun: "فصلو-هم", "علاقت-ها".
+        const ENDINGS: [&str; 4] = ["", "و", "ت", "وا"];
+        let mut best: Option<(usize, u32)> = None;
+        for clitic in CLITICS {
             // "ها" is "this" only before the article: "هالعقد", not "هاتف".
-            .filter(|&&clitic| clitic != "ها" || word.starts_with("هال"))
-            .find_map(|clitic| known(word.strip_prefix(clitic)?))
-            .or_else(|| {
-                PRONOUNS
-                    .iter()
-                    .find_map(|pronoun| known(word.strip_suffix(pronoun)?))
-            })
+            if clitic == "ها" && !word.starts_with("هال") {
+                continue;
+            }
+            let Some(front) = word.strip_prefix(clitic) else {
+                continue;
+            };
+            for tense in TENSE {
+                let Some(verb) = front.strip_prefix(tense) else {
+                    continue;
+                };
+                if !tense.is_empty() && !verb.starts_with(PERSON) {
+                    continue;
+                }
+                for pronoun in PRONOUNS {
+                    let Some(body) = verb.strip_suffix(pronoun) else {
+                        continue;
+                    };
+                    for ending in ENDINGS {
+                        let Some(rest) = body.strip_suffix(ending) else {
+                            continue;
+                        };
+                        let stripped = word.len() - rest.len();
+                        if stripped == 0
+                            || rest.chars().count() < 3
+                            || best.is_some_and(|(fewest, _)| fewest <= stripped)
+                        {
+                            continue;
+                        }
+                        if let Some(&id) = self.terms.get(&self.analyzer.term(rest)) {
+                            best = Some((stripped, id));
+                        }
+                    }
+                }
+            }
+        }
+        best.map(|(_, id)| id)
     }
 
     /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input

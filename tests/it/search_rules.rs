@@ -99,6 +99,13 @@ fn arabic_particles_are_read_off_unknown_words() {
     let with_particle = bank.index.explain("بواشنطن");
     assert!(!plain.words[0].matches.is_empty());
     assert_eq!(with_particle.words[0].matches, plain.words[0].matches);
+    // A dialect's tense marker in front and a pronoun behind are read off together: "they are
+    // using it" is "use", "they fired them" is "fire".
+    for (dressed, bare) in [("بيستخدموها", "يستخدم"), ("فصلوهم", "فصل")] {
+        let bare = bank.index.explain(bare);
+        assert!(!bare.words[0].matches.is_empty(), "{dressed}");
+        assert_eq!(bank.index.explain(dressed).words[0].matches, bare.words[0].matches);
+    }
     // A word that merely starts with one of those letters and is unknown stays unknown.
     let why = bank.index.explain("بلابلابلا");
     assert!(why.words[0].matches.is_empty());
