@@ -28,6 +28,11 @@ pub struct LoadOptions {
     /// Where `default_language` is set (config.toml's real path, line and column), so that a
     /// language the bank does not declare is reported there rather than in the bank.
     pub default_language_at: Option<Place>,
+    /// Each guild's `language` setting: the guild's key, the code, and where it is written.
+    /// Checked against the bank's languages like `default_language`.
+    pub guild_languages: Vec<(String, String, Option<Place>)>,
+    /// The config file's real path: a diagnostic there is the settings' fault, not the bank's.
+    pub config_file: Option<PathBuf>,
 }
 
 /// A position in a file: a setting in config.toml, or an example question in the bank.
@@ -54,7 +59,29 @@ impl LoadOptions {
                 time: None,
             },
             default_language_at: config.place_of(&["default_language"]),
+            guild_languages: config
+                .discord
+                .guilds
+                .iter()
+                .filter_map(|(key, guild)| {
+                    let code = guild.language.clone()?;
+                    let place = config.place_of(&["discord", "guilds", key, "language"]);
+                    Some((key.clone(), code, place))
+                })
+                .collect(),
+            config_file: config.file.as_ref().map(|f| f.path.clone()),
         }
+    }
+}
+
+impl LoadOptions {
+    /// Whether a diagnostic at `path` is about the settings (config.toml) rather than the bank.
+    pub fn is_config_file(&self, path: &Path) -> bool {
+        self.config_file.as_deref() == Some(path)
+            || self
+                .default_language_at
+                .as_ref()
+                .is_some_and(|p| p.path == path)
     }
 }
 
@@ -101,12 +128,9 @@ impl Loaded {
     /// The errors located in a file other than the bank's (config.toml): the bank is not at
     /// fault, the settings are.
     pub fn config_errors(&self, options: &LoadOptions) -> Vec<&Diagnostic> {
-        let Some(place) = &options.default_language_at else {
-            return Vec::new();
-        };
         self.diagnostics
             .iter()
-            .filter(|d| d.is_error() && d.path == place.path)
+            .filter(|d| d.is_error() && options.is_config_file(&d.path))
             .collect()
     }
 

@@ -198,24 +198,27 @@ pub(super) fn validate(
                 languages.insert(0, l);
             }
             None if !languages.is_empty() && !parsed.broken_languages.contains(default) => {
-                r.out.push(Diagnostic {
-                    // A settings problem, reported where the setting is (config.toml's real path).
-                    path: options
-                        .default_language_at
-                        .as_ref()
-                        .map_or_else(|| dir.to_path_buf(), |p| p.path.clone()),
-                    line: options.default_language_at.as_ref().map_or(1, |p| p.line),
-                    col: options.default_language_at.as_ref().map_or(1, |p| p.col),
-                    severity: Severity::Error,
-                    message: format!(
-                        "default_language = `{default}` is not a language the bank in {} declares",
-                        dir.display()
-                    ),
-                    hint: Some(format!("declared languages: {}", codes(&languages))),
-                })
+                r.out.push(undeclared_setting(
+                    dir,
+                    options.default_language_at.as_ref(),
+                    &format!("default_language = `{default}`"),
+                    &languages,
+                ));
             }
             None => {}
         }
+    }
+    for (guild, code, place) in &options.guild_languages {
+        let declared = languages.iter().any(|l| &l.code == code);
+        if declared || languages.is_empty() || parsed.broken_languages.contains(code) {
+            continue;
+        }
+        r.out.push(undeclared_setting(
+            dir,
+            place.as_ref(),
+            &format!("[discord.guilds.\"{guild}\"] language = `{code}`"),
+            &languages,
+        ));
     }
     if languages.is_empty() {
         r.out.push(Diagnostic {
@@ -1292,6 +1295,27 @@ fn plain(texts: &BTreeMap<String, Spanned<String>>) -> Texts {
         .iter()
         .map(|(k, v)| (k.clone(), v.get_ref().clone()))
         .collect()
+}
+
+/// A setting naming a language the bank does not declare: the settings' fault, reported where
+/// the setting is written (config.toml's real path), or at the bank when it is not located.
+fn undeclared_setting(
+    dir: &Path,
+    place: Option<&Place>,
+    setting: &str,
+    languages: &[Language],
+) -> Diagnostic {
+    Diagnostic {
+        path: place.map_or_else(|| dir.to_path_buf(), |p| p.path.clone()),
+        line: place.map_or(1, |p| p.line),
+        col: place.map_or(1, |p| p.col),
+        severity: Severity::Error,
+        message: format!(
+            "{setting} is not a language the bank in {} declares",
+            dir.display()
+        ),
+        hint: Some(format!("declared languages: {}", codes(languages))),
+    }
 }
 
 fn codes(languages: &[Language]) -> String {

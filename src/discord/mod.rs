@@ -184,13 +184,13 @@ fn http(config: &Config, token: &str) -> serenity::all::Http {
 
 fn load_live(config: &Config) -> Result<LiveBank, Error> {
     let options = LoadOptions::from_config(config);
-    let place = options.default_language_at.clone();
+    let settings = options.clone();
     LiveBank::load(&config.bank, options).map_err(|diagnostics| {
         let errors = |config_file: bool| {
             diagnostics
                 .iter()
                 .filter(|d| d.is_error())
-                .filter(|d| place.as_ref().is_some_and(|p| p.path == d.path) == config_file)
+                .filter(|d| settings.is_config_file(&d.path) == config_file)
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("\n")

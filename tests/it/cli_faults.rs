@@ -57,6 +57,35 @@ fn an_undeclared_default_language_is_a_config_error_in_the_real_config_file() {
     }
 }
 
+/// A guild's `language` is checked the same way: "fr" used to pass, and that guild then got
+/// the default language without a word.
+#[test]
+fn an_undeclared_guild_language_is_a_config_error_where_it_is_written() {
+    let dir = config_with("[discord.guilds.\"1000\"]\nlanguage = \"fr\"\n");
+    let real = std::fs::canonicalize(dir.path().join("config.toml")).expect("real path");
+    let o = bot(
+        &["--config", "config.toml", "check"],
+        dir.path(),
+        Stdio::piped(),
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let expected = format!(
+        "nimbus-bot: {}:3:12: error: [discord.guilds.\"1000\"] language = `fr`",
+        real.display()
+    );
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(err.contains("declared languages: en, ar"), "{err}");
+    // A declared one passes.
+    let ok = config_with("[discord.guilds.\"1000\"]\nlanguage = \"ar\"\n");
+    let o = bot(
+        &["--config", "config.toml", "check"],
+        ok.path(),
+        Stdio::piped(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// `run` says so too, before it connects anywhere (the addresses point at a closed local
 /// port, so a regression could not reach Discord either).
 #[test]
