@@ -242,6 +242,24 @@ pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
     })
 }
 
+/// Why `[http] listen` cannot be bound, or `None`: an IP and a port, or a host name and a port
+/// (`localhost:8080`, resolved when the endpoint binds). A port alone is not enough here.
+fn http_listen_problem(text: &str) -> Option<String> {
+    if text.trim().parse::<std::net::SocketAddr>().is_ok() {
+        return None;
+    }
+    let named = text.trim().rsplit_once(':').is_some_and(|(host, port)| {
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        host_ok && port.parse::<u16>().is_ok()
+    });
+    (!named).then(|| {
+        format!("`{text}` is not an address; write a host and a port such as 127.0.0.1:8080")
+    })
+}
+
 /// The HTTP interactions endpoint (`nimbus-bot serve`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -511,6 +529,23 @@ impl Config {
             let offset = value_offset(text, &["ops", "listen"]).unwrap_or(0);
             return Err(at(offset, &format!("listen: {message}")));
         }
+        if let Some(message) = http_listen_problem(&config.http.listen) {
+            let offset = value_offset(text, &["http", "listen"]).unwrap_or(0);
+            return Err(at(offset, &format!("listen: {message}")));
+        }
+        if config.http.max_body_kb == 0 {
+            let offset = value_offset(text, &["http", "max_body_kb"]).unwrap_or(0);
+            return Err(at(offset, "max_body_kb must be at least 1"));
+        }
+        if let Some(message) = config
+            .state_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .and_then(crate::cooldown::Limiter::url_problem)
+        {
+            let offset = value_offset(text, &["state_url"]).unwrap_or(0);
+            return Err(at(offset, &message));
+        }
         if let Some((key, message)) = config.card.problem() {
             let offset = value_offset(text, &["card", key]).unwrap_or(0);
             return Err(at(offset, &message));
@@ -702,6 +737,38 @@ mod ops_settings {
         assert!(error.contains("127.0.0.1:9464"), "{error}");
         let error = Config::parse("[ops]\nlog_format = \"xml\"\n").expect_err("refused");
         assert!(error.starts_with("2:14: error:"), "{error}");
+    }
+
+    /// The HTTP endpoint's settings and `state_url` are read when the config is, so `check`
+    /// reports them where they are written instead of `serve` or `run` failing later.
+    #[test]
+    fn bad_endpoint_and_state_settings_are_refused_where_they_are_written() {
+        for (text, expected) in [
+            (
+                "[http]\nlisten = \"not an address\"\n",
+                "2:10: error: listen:",
+            ),
+            (
+                "[http]\nlisten = \"localhost:http\"\n",
+                "2:10: error: listen:",
+            ),
+            ("[http]\nlisten = \":8080\"\n", "2:10: error: listen:"),
+            ("[http]\nlisten = \"8080\"\n", "2:10: error: listen:"),
+            ("[http]\nmax_body_kb = 0\n", "2:15: error: max_body_kb"),
+            ("state_url = \"mysql://x\"\n", "1:13: error: state_url:"),
+        ] {
+            let error = Config::parse(text).expect_err(text);
+            assert!(error.starts_with(expected), "{text}: {error}");
+        }
+        for text in [
+            "[http]\nlisten = \"localhost:8080\"\n",
+            "[http]\nlisten = \"0.0.0.0:8080\"\n",
+            "[http]\nlisten = \"[::1]:8080\"\n",
+            "state_url = \"redis://127.0.0.1:6379\"\n",
+            "state_url = \"\"\n",
+        ] {
+            assert!(Config::parse(text).is_ok(), "{text}");
+        }
     }
 }
 

@@ -272,6 +272,14 @@ impl Limiter {
         Limiter::shared(limits, url, secret_from_env()?)
     }
 
+    /// Why `url` cannot name a shared store, read without connecting (so `check` and a config
+    /// load can say so at the setting), or `None` when it can.
+    pub fn url_problem(url: &str) -> Option<String> {
+        redis::Client::open(url)
+            .err()
+            .map(|e| SetupError::BadUrl(e.to_string()).to_string())
+    }
+
     /// Whether a store is configured besides memory.
     pub fn is_shared(&self) -> bool {
         self.shared.is_some()
