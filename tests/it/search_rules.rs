@@ -104,7 +104,10 @@ fn arabic_particles_are_read_off_unknown_words() {
     for (dressed, bare) in [("بيستخدموها", "يستخدم"), ("فصلوهم", "فصل")] {
         let bare = bank.index.explain(bare);
         assert!(!bare.words[0].matches.is_empty(), "{dressed}");
-        assert_eq!(bank.index.explain(dressed).words[0].matches, bare.words[0].matches);
+        assert_eq!(
+            bank.index.explain(dressed).words[0].matches,
+            bare.words[0].matches
+        );
     }
     // A word that merely starts with one of those letters and is unknown stays unknown.
     let why = bank.index.explain("بلابلابلا");
