@@ -110,6 +110,14 @@ struct Inner {
     dirty: bool,
 }
 
+impl Inner {
+    fn insert(&mut self, gaps: Vec<Gap>) {
+        for gap in gaps {
+            self.gaps.insert(crate::text::normalize(&gap.text), gap);
+        }
+    }
+}
+
 impl GapLog {
     /// A log kept at `path` (usually `StateDir::gap_log`), starting from what the file holds.
     ///
@@ -120,12 +128,8 @@ impl GapLog {
         let mut inner = Inner::default();
         if settings.enabled {
             match crate::fileread::read_capped(&path, MAX_FILE_BYTES) {
-                Ok(bytes) => match serde_json::from_slice::<GapFile>(&bytes) {
-                    Ok(file) => {
-                        for gap in file.gaps {
-                            inner.gaps.insert(crate::text::normalize(&gap.text), gap);
-                        }
-                    }
+                Ok(bytes) => match parse(&bytes) {
+                    Ok(gaps) => inner.insert(gaps),
                     Err(e) => {
                         warning = Some(format!(
                             "{}: not a gap log ({e}); starting an empty one",
@@ -293,20 +297,62 @@ pub fn read(path: &Path, settings: &GapSettings, today: time::Date) -> Result<Ve
         Err(e) if e.is_not_found() => return Ok(Vec::new()),
         Err(e) => return Err(format!("{}: cannot read the gap log: {e}", path.display())),
     };
-    let file: GapFile = serde_json::from_slice(&bytes).map_err(|e| {
+    let gaps = parse(&bytes).map_err(|e| {
         format!(
             "{}: not a gap log: {e}\n  hint: the bot writes this file; move it aside and a new one is started",
             path.display()
         )
     })?;
     let log = GapLog::in_memory(settings.clone());
-    {
-        let mut inner = log.lock();
-        for gap in file.gaps {
-            inner.gaps.insert(crate::text::normalize(&gap.text), gap);
-        }
-    }
+    log.lock().insert(gaps);
     Ok(log.list(today))
+}
+
+/// A gap log file's entries, or why this version cannot use them. A date that is not a day
+/// would never fall out of retention (days compare as text), so the file is refused instead.
+fn parse(bytes: &[u8]) -> Result<Vec<Gap>, String> {
+    let file: GapFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if file.version != FILE_VERSION {
+        return Err(format!(
+            "format version {}, and this nimbus-bot reads version {FILE_VERSION}",
+            file.version
+        ));
+    }
+    // The entry's number, not its text: messages reach the log, which keeps no question text.
+    if let Some(n) = file
+        .gaps
+        .iter()
+        .position(|g| !is_day(&g.first) || !is_day(&g.last) || g.first > g.last)
+    {
+        return Err(format!(
+            "entry {} has dates that are not two days YYYY-MM-DD, first before last",
+            n + 1
+        ));
+    }
+    Ok(file.gaps)
+}
+
+/// Whether `text` is a real day written `YYYY-MM-DD`, as [`day_string`] writes it.
+fn is_day(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| text[r].parse::<u16>().unwrap_or(0);
+    let month = u8::try_from(number(5..7))
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok());
+    let (Some(month), Ok(day)) = (month, u8::try_from(number(8..10))) else {
+        return false;
+    };
+    time::Date::from_calendar_date(i32::from(number(0..4)), month, day).is_ok()
 }
 
 /// A question's text as the gap log keeps it: Discord mentions, `@everyone`/`@here`, links,
@@ -589,5 +635,35 @@ mod tests {
         let (log, warning) = GapLog::open(path, settings());
         assert!(warning.expect("warning").contains("not a gap log"));
         assert!(log.list(date!(2026 - 12 - 01)).is_empty());
+    }
+
+    /// A date that is not a day would compare after every real one and never be pruned; a
+    /// later format may mean something else by the same fields. Neither is read.
+    #[test]
+    fn a_file_with_bad_dates_or_another_version_is_not_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gaps.json");
+        let file = |version: u32, first: &str, last: &str| {
+            format!(
+                r#"{{"version":{version},"gaps":[{{"text":"who is zelda","count":2,"first":"{first}","last":"{last}"}}]}}"#
+            )
+        };
+        let today = date!(2026 - 12 - 01);
+        for (text, why) in [
+            (file(1, "zzzz", "zzzz"), "entry 1 has dates"),
+            (file(1, "2026-02-30", "2026-03-01"), "entry 1 has dates"),
+            (file(1, "2026-11-30", "2026-11-29"), "entry 1 has dates"),
+            (file(99, "2026-11-29", "2026-11-30"), "format version 99"),
+        ] {
+            std::fs::write(&path, &text).expect("write");
+            let error = read(&path, &settings(), today).expect_err(&text);
+            assert!(error.contains(why), "{text}: {error}");
+            assert!(!error.contains("zelda"), "{error}");
+            let (log, warning) = GapLog::open(path.clone(), settings());
+            assert!(warning.expect("warning").contains(why), "{text}");
+            assert!(log.list(today).is_empty());
+        }
+        std::fs::write(&path, file(1, "2026-11-29", "2026-11-30")).expect("write");
+        assert_eq!(read(&path, &settings(), today).expect("read").len(), 1);
     }
 }
