@@ -697,6 +697,7 @@ pub(super) fn validate(
         .with_meaning(concepts, fillers)
         .with_names(names);
     check_includes(&mut r, &parsed, &analyzer);
+    check_stopword_entries(&mut r, &parsed, &analyzer);
 
     // Answers.
     let mut answers = Vec::new();
@@ -941,6 +942,62 @@ pub(super) fn validate(
     })
 }
 
+/// Warns about `_search.toml` entries built on stop words or filler, which search drops from
+/// questions: a synonyms group named by one (its other spellings then find nothing), a concept
+/// of nothing else (it makes search read those words in every question), and a name spelt as
+/// one (every question using the word would name it).
+fn check_stopword_entries(r: &mut Reporter, parsed: &Parsed, analyzer: &Analyzer) {
+    let dropped = |text: &str| {
+        let folded = crate::text::normalize(text);
+        let mut words = crate::text::words(&folded).peekable();
+        words.peek().is_some() && words.all(|w| analyzer.is_stopword(w))
+    };
+    for s in &parsed.synonyms {
+        if let Some(first) = s.value.terms.first().filter(|t| dropped(t.get_ref())) {
+            r.warning(
+                s.file,
+                &first.span(),
+                format!(
+                    "`{}` is a stop word or filler: search drops it, so the spellings this \
+                     group maps onto it find nothing",
+                    first.get_ref()
+                ),
+                "put a word search reads first, or remove the group",
+            );
+        }
+    }
+    for c in &parsed.concepts {
+        let terms = &c.value.terms;
+        if c.value.name {
+            for t in terms.iter().filter(|t| dropped(t.get_ref())) {
+                r.warning(
+                    c.file,
+                    &t.span(),
+                    format!(
+                        "`{}` is a stop word or filler, so it cannot spell a name",
+                        t.get_ref()
+                    ),
+                    "list the name's own spellings only",
+                );
+            }
+        } else if let Some(first) = terms
+            .first()
+            .filter(|_| terms.iter().all(|t| dropped(t.get_ref())))
+        {
+            r.warning(
+                c.file,
+                &first.span(),
+                format!(
+                    "every word of the concept `{}` is a stop word or filler: listing them makes \
+                     search read them in every question",
+                    first.get_ref()
+                ),
+                "remove the concept, or add the words it is about",
+            );
+        }
+    }
+}
+
 /// A name's `includes` must each be another name: a misspelt one would silently stop an answer
 /// that uses it from counting as mentioning the name.
 fn check_includes(r: &mut Reporter, parsed: &Parsed, analyzer: &Analyzer) {
@@ -985,10 +1042,12 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
         span: Range<usize>,
         written: &'p str,
         concept: String,
+        /// Which `[[concept]]`: two may share their first word, and so their name.
+        entry: usize,
         naming: bool,
     }
     let mut concept_words: HashMap<String, Listed> = HashMap::new();
-    for c in &parsed.concepts {
+    for (entry, c) in parsed.concepts.iter().enumerate() {
         let name = c
             .value
             .terms
@@ -1001,7 +1060,7 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                 continue;
             }
             match concept_words.get(&folded) {
-                Some(first) if first.concept != name => {
+                Some(first) if first.entry != entry => {
                     let (at, other) = (r.place(first.file, &first.span), &first.concept);
                     r.warning(
                         c.file,
@@ -1034,6 +1093,7 @@ fn check_meaning_overlaps(r: &mut Reporter, parsed: &Parsed) {
                         span: t.span(),
                         written: t.get_ref(),
                         concept: name.clone(),
+                        entry,
                         naming: i == 0,
                     };
                     concept_words.insert(folded, listed);

@@ -684,6 +684,41 @@ fn search_entries_that_do_nothing_or_clash_are_warned_about() {
     );
 }
 
+/// Entries built on words search drops (the second audit's "do nothing" cases), and two
+/// concepts sharing a first word, which were reported as one concept listing it twice.
+#[test]
+fn search_entries_built_on_stop_words_are_warned_about() {
+    let text = "[[synonyms]]\nterms = [\"the\", \"zorblax\"]\n\n\
+                [[concept]]\nterms = [\"what\", \"is\", \"the\"]\n\n\
+                [[concept]]\nname = true\nterms = [\"quuxcorp\", \"the\"]\n\n\
+                [[concept]]\nterms = [\"blip\", \"blop\"]\n\n\
+                [[concept]]\nterms = [\"blip\", \"bleep\", \"bleep\"]\n";
+    let (_dir, diagnostics) = check_with(text);
+    let shown: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let warned = |needle: &str, line: usize, col: usize| {
+        assert!(
+            diagnostics.iter().any(|d| d.severity == Severity::Warning
+                && d.path.ends_with("zz-case.toml")
+                && (d.line, d.col) == (line, col)
+                && d.message.contains(needle)),
+            "no warning {needle:?} at {line}:{col}: {shown:#?}"
+        );
+    };
+    warned("`the` is a stop word or filler: search drops it", 2, 10);
+    warned("every word of the concept `what` is a stop word", 5, 10);
+    warned(
+        "`the` is a stop word or filler, so it cannot spell a name",
+        9,
+        22,
+    );
+    warned("`blip` is also a word of the concept `blip`", 15, 10);
+    warned("`bleep` is listed twice in the concept `blip`", 15, 27);
+    // And the name's "the" is the stop-word concept's word too: a clash of its own.
+    warned("`the` is also a word of the concept `what`", 9, 22);
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{shown:#?}");
+    assert_eq!(diagnostics.len(), 6, "{shown:#?}");
+}
+
 #[test]
 fn a_review_date_in_the_future_is_an_error() {
     let text = answer("").replace("2026-11-01", "2027-01-01");
