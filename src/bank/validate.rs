@@ -788,15 +788,24 @@ pub(super) fn validate(
         for phrase in phrases {
             let key = analyzer.key(phrase.get_ref());
             if key.is_empty() {
+                // A moderator's filler entry is the likelier culprit than the answer's words.
+                let hint = match filler_within(&parsed, phrase.get_ref()) {
+                    Some((file, span, filler)) => format!(
+                        "the filler `{filler}` ({}) drops these words from every question; \
+                         remove it there, or reword this",
+                        r.place(file, &span)
+                    ),
+                    None => "write it with the words a member would type, or remove it".to_owned(),
+                };
                 r.warning(
                     a.file,
                     &phrase.span(),
                     format!(
-                        "`{}` has no word search reads (only punctuation, emoji or stop words): \
-                         no question can match it",
+                        "`{}` has no word search reads (only punctuation, emoji, stop words or \
+                         filler): no question can match it",
                         phrase.get_ref()
                     ),
-                    "write it with the words a member would type, or remove it",
+                    hint,
                 );
                 continue;
             }
@@ -939,6 +948,20 @@ pub(super) fn validate(
         // Set by the loader once it knows every file read.
         version: 0,
         ids: id_map,
+    })
+}
+
+/// The first `[[filler]]` phrase whose words stand together in `text`, as (file, span, phrase).
+fn filler_within<'p>(parsed: &'p Parsed, text: &str) -> Option<(usize, Range<usize>, &'p str)> {
+    let folded = crate::text::normalize(text);
+    let words: Vec<&str> = crate::text::words(&folded).collect();
+    parsed.fillers.iter().find_map(|f| {
+        f.value.phrases.iter().find_map(|p| {
+            let filler = crate::text::normalize(p.get_ref());
+            let filler: Vec<&str> = crate::text::words(&filler).collect();
+            let inside = !filler.is_empty() && words.windows(filler.len()).any(|w| w == filler);
+            inside.then(|| (f.file, p.span(), p.get_ref().as_str()))
+        })
     })
 }
 

@@ -742,3 +742,26 @@ fn an_alias_without_a_word_search_reads_is_a_warning() {
         "{diagnostics:#?}"
     );
 }
+
+/// When a `[[filler]]` entry is what empties an alias, the hint names that entry: rewording
+/// the alias would not help.
+#[test]
+fn an_alias_emptied_by_filler_names_the_filler() {
+    let text = format!(
+        "{}\n[[filler]]\nphrases = [\"ngl\", \"zorp blim\"]\n",
+        answer(r#"aliases = { en = ["zorp blim"] }"#)
+    );
+    let (_dir, diagnostics) = check_with(&text);
+    let dead: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.message.contains("no question can match"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert!(dead[0].contains("zz-case.toml:8:19: warning"), "{dead:#?}");
+    assert!(
+        dead[0].contains("hint: the filler `zorp blim` (")
+            && dead[0].contains("zz-case.toml:10:19)"),
+        "{dead:#?}"
+    );
+}
