@@ -502,8 +502,10 @@ impl Config {
             let (line, col) = crate::bank::line_col(text, offset);
             format!("{line}:{col}: error: {message}")
         };
-        let config: Config = toml::from_str(text)
-            .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().trim()))?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let message = crate::bank::plain_serde(e.message().trim());
+            at(e.span().map_or(0, |s| s.start), &message)
+        })?;
         if let Some((offset, message)) = bad_id(text, &config) {
             return Err(at(offset, &message));
         }
@@ -756,6 +758,10 @@ mod ops_settings {
             ("[http]\nlisten = \"8080\"\n", "2:10: error: listen:"),
             ("[http]\nmax_body_kb = 0\n", "2:15: error: max_body_kb"),
             ("state_url = \"mysql://x\"\n", "1:13: error: state_url:"),
+            (
+                "stale_after_days = \"30\"\n",
+                "1:20: error: expected a whole number, 0 or more; found the text \"30\"",
+            ),
         ] {
             let error = Config::parse(text).expect_err(text);
             assert!(error.starts_with(expected), "{text}: {error}");

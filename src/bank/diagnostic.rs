@@ -158,9 +158,83 @@ fn char_floor(text: &str, offset: usize) -> usize {
     offset
 }
 
+/// serde's type errors ("invalid type: string \"30\", expected u32") in a moderator's words
+/// ("expected a whole number, 0 or more; found the text \"30\""); other messages unchanged.
+pub fn plain_serde(message: &str) -> String {
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "a sequence" => "a list in brackets, such as [\"a\", \"b\"]",
+        "a string" | "path string" => "text in quotes",
+        "a map" | "struct" => "a table",
+        other => other,
+    };
+    let quoted = |kind: &str| {
+        found
+            .strip_prefix(kind)
+            .map(|v| v.trim_matches('`').to_owned())
+    };
+    let found = if let Some(n) = quoted("integer ").or_else(|| quoted("floating point ")) {
+        format!("the number {n}")
+    } else if let Some(text) = found.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some(b) = quoted("boolean ") {
+        b
+    } else {
+        match found {
+            "map" => "a table".to_owned(),
+            "sequence" => "a list".to_owned(),
+            other => other.to_owned(),
+        }
+    };
+    format!("expected {expected}; found {found}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_type_errors_read_in_plain_words() {
+        for (serde, plain) in [
+            (
+                "invalid value: integer `-1`, expected u32",
+                "expected a whole number, 0 or more; found the number -1",
+            ),
+            (
+                "invalid type: string \"30\", expected u32",
+                "expected a whole number, 0 or more; found the text \"30\"",
+            ),
+            (
+                "invalid type: string \"yes\", expected a boolean",
+                "expected true or false; found the text \"yes\"",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected u64",
+                "expected a whole number, 0 or more; found the number 1.5",
+            ),
+            (
+                "invalid type: string \"x\", expected a sequence",
+                "expected a list in brackets, such as [\"a\", \"b\"]; found the text \"x\"",
+            ),
+            (
+                "invalid type: boolean `true`, expected a string",
+                "expected text in quotes; found true",
+            ),
+            ("unknown field `bnak`", "unknown field `bnak`"),
+        ] {
+            assert_eq!(plain_serde(serde), plain);
+        }
+    }
 
     #[test]
     fn control_characters_are_shown_escaped() {

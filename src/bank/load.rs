@@ -363,7 +363,7 @@ fn parse_file(parsed: &mut Parsed, file: usize, diagnostics: &mut Vec<Diagnostic
                     Some(hint.to_string()),
                 )
             } else {
-                (message, hint)
+                (super::diagnostic::plain_serde(&message), hint)
             };
         Diagnostic {
             path: path.clone(),

@@ -11,7 +11,7 @@ mod validate;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-pub use diagnostic::{line_col, Diagnostic, Severity};
+pub use diagnostic::{line_col, plain_serde, Diagnostic, Severity};
 pub use files::{Limits, MIB};
 pub(crate) use load::suggest;
 pub use load::{load, load_with, FileInfo, LoadOptions, Loaded, Overlay, Place};
