@@ -1443,6 +1443,30 @@ fn check_str(
             format!("{what} holds the control character U+{:04X}", u32::from(c)),
             "remove it; only line breaks and tabs may appear in text",
         );
+    } else if let Some(c) = text.chars().find(|c| matches!(c, '\u{202D}' | '\u{202E}')) {
+        // Arabic and English mix fine without it (Discord isolates each run); an override
+        // shows the letters after it reversed, so "gro.live" can read as another address.
+        r.error_hint(
+            file,
+            span,
+            format!(
+                "{what} holds the direction override U+{:04X}, which shows the text after it reversed",
+                u32::from(c)
+            ),
+            "remove it; right-to-left text needs no mark here",
+        );
+    } else if stacked_marks(text) > MAX_STACKED_MARKS {
+        r.error_hint(
+            file,
+            span,
+            format!(
+                "{what} stacks {} marks on one letter, which spill over the lines around it",
+                stacked_marks(text)
+            ),
+            format!(
+                "Arabic needs at most {MAX_STACKED_MARKS} (a shadda and a vowel); remove the rest"
+            ),
+        );
     } else if n > max {
         r.error_hint(
             file,
@@ -1450,7 +1474,32 @@ fn check_str(
             format!("{what} is {n} characters; Discord shows at most {max} here"),
             shorten,
         );
+    } else if text.contains("](") {
+        r.warning(
+            file,
+            span,
+            format!("{what} holds a Markdown link, which shows words in place of where it leads"),
+            "list the page under `sources` (its address is then shown), or write the address plainly",
+        );
     }
+}
+
+/// The most combining marks written on one letter. Arabic writes at most a shadda and a vowel
+/// (or a tanwin); more is "Zalgo" text, drawn over the lines above and below.
+const MAX_STACKED_MARKS: usize = 3;
+
+fn stacked_marks(text: &str) -> usize {
+    let mut most = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            run += 1;
+            most = most.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    most
 }
 
 fn check_date(r: &mut Reporter, file: usize, date: &Spanned<String>) {

@@ -284,6 +284,48 @@ fn a_control_character_in_text_is_an_error() {
     );
 }
 
+/// Text that would show something other than what is written: a direction override reverses
+/// what follows, a letter under dozens of marks spills over its neighbours (errors); a
+/// Markdown link shows words in place of its address (a warning). Arabic's own marks pass.
+#[test]
+fn text_that_disguises_itself_is_caught() {
+    let body = "en = \"Project Nimbus is";
+    let edit = |insert: &str| {
+        let (dir, bank) = bank_copy();
+        let path = bank.join("starter.toml");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let at = text.find(body).expect("a body") + "en = \"".len();
+        std::fs::write(&path, format!("{}{insert}{}", &text[..at], &text[at..])).expect("write");
+        let loaded = load_within(&bank, options());
+        (dir, loaded)
+    };
+    let (_d, loaded) = edit("\\u202Egro.live ");
+    assert!(loaded.bank.is_none());
+    assert!(about(&loaded, "starter.toml")
+        .message
+        .contains("direction override U+202E"));
+    let (_d, loaded) = edit(&format!("a{} ", "\u{0301}".repeat(40)));
+    assert!(loaded.bank.is_none());
+    assert!(about(&loaded, "starter.toml")
+        .message
+        .contains("stacks 40 marks"));
+    let (_d, loaded) = edit("[the facts](https://example.org/x) ");
+    assert!(loaded.bank.is_some(), "a warning only");
+    let d = about(&loaded, "starter.toml");
+    assert!(d.message.contains("Markdown link"), "{d}");
+    // Shadda and a vowel on one letter, as Arabic writes them.
+    let (_d, loaded) = edit("مُحَمَّدٌ ");
+    assert!(loaded.bank.is_some());
+    assert!(
+        !loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.path.ends_with("starter.toml")),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
 #[test]
 fn a_byte_order_mark_does_not_shift_columns_on_line_one() {
     let (_dir, bank) = bank_copy();
