@@ -72,9 +72,7 @@ impl LoadOptions {
             config_file: config.file.as_ref().map(|f| f.path.clone()),
         }
     }
-}
 
-impl LoadOptions {
     /// Whether a diagnostic at `path` is about the settings (config.toml) rather than the bank.
     pub fn is_config_file(&self, path: &Path) -> bool {
         self.config_file.as_deref() == Some(path)
