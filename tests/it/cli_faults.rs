@@ -36,48 +36,38 @@ fn config_with(extra: &str) -> tempfile::TempDir {
 }
 
 /// `default_language` naming a language the bank lacks is the settings' fault: exit 2 and the
-/// position in config.toml by its real path, for every command that loads the bank.
+/// position in config.toml by its real path, for every command that loads the bank. A guild's
+/// `language` is checked the same way ("fr" used to pass, and that guild then got the default
+/// language without a word).
 #[test]
-fn an_undeclared_default_language_is_a_config_error_in_the_real_config_file() {
-    let dir = config_with("default_language = \"fr\"\n");
-    let real = std::fs::canonicalize(dir.path().join("config.toml")).expect("real path");
-    let expected = format!("{}:2:20: error: default_language = `fr`", real.display());
-    for args in [
-        &["--config", "./config.toml", "check"][..],
-        &["--config", "config.toml", "ask", "nimbus"][..],
+fn an_undeclared_language_setting_is_a_config_error_in_the_real_config_file() {
+    let guild = "[discord.guilds.\"1000\"]\nlanguage = ";
+    for (setting, at) in [
+        (
+            "default_language = \"fr\"\n".to_owned(),
+            "2:20: error: default_language = `fr`",
+        ),
+        (
+            format!("{guild}\"fr\"\n"),
+            "3:12: error: [discord.guilds.\"1000\"] language = `fr`",
+        ),
     ] {
-        let o = bot(args, dir.path(), Stdio::piped());
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.starts_with(&format!("nimbus-bot: {expected}")),
-            "{args:?}: {err}"
-        );
-        assert!(err.contains("declared languages: en, ar"), "{err}");
+        let dir = config_with(&setting);
+        let real = std::fs::canonicalize(dir.path().join("config.toml")).expect("real path");
+        let expected = format!("nimbus-bot: {}:{at}", real.display());
+        for args in [
+            &["--config", "./config.toml", "check"][..],
+            &["--config", "config.toml", "ask", "nimbus"][..],
+        ] {
+            let o = bot(args, dir.path(), Stdio::piped());
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.starts_with(&expected), "{args:?}: {err}");
+            assert!(err.contains("declared languages: en, ar"), "{err}");
+        }
     }
-}
-
-/// A guild's `language` is checked the same way: "fr" used to pass, and that guild then got
-/// the default language without a word.
-#[test]
-fn an_undeclared_guild_language_is_a_config_error_where_it_is_written() {
-    let dir = config_with("[discord.guilds.\"1000\"]\nlanguage = \"fr\"\n");
-    let real = std::fs::canonicalize(dir.path().join("config.toml")).expect("real path");
-    let o = bot(
-        &["--config", "config.toml", "check"],
-        dir.path(),
-        Stdio::piped(),
-    );
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    let expected = format!(
-        "nimbus-bot: {}:3:12: error: [discord.guilds.\"1000\"] language = `fr`",
-        real.display()
-    );
-    assert!(err.starts_with(&expected), "{err}");
-    assert!(err.contains("declared languages: en, ar"), "{err}");
     // A declared one passes.
-    let ok = config_with("[discord.guilds.\"1000\"]\nlanguage = \"ar\"\n");
+    let ok = config_with(&format!("{guild}\"ar\"\n"));
     let o = bot(
         &["--config", "config.toml", "check"],
         ok.path(),
