@@ -1429,6 +1429,7 @@ fn check_str(
     shorten: &str,
 ) {
     let n = chars(text);
+    let stacked = stacked_marks(text);
     let control = text
         .chars()
         .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
@@ -1455,17 +1456,12 @@ fn check_str(
             ),
             "remove it; right-to-left text needs no mark here",
         );
-    } else if stacked_marks(text) > MAX_STACKED_MARKS {
+    } else if stacked > MAX_STACKED_MARKS {
         r.error_hint(
             file,
             span,
-            format!(
-                "{what} stacks {} marks on one letter, which spill over the lines around it",
-                stacked_marks(text)
-            ),
-            format!(
-                "Arabic needs at most {MAX_STACKED_MARKS} (a shadda and a vowel); remove the rest"
-            ),
+            format!("{what} stacks {stacked} marks on one letter, which spill over the lines around it"),
+            format!("at most {MAX_STACKED_MARKS} may stand on one letter (Arabic needs a shadda and a vowel); remove the rest"),
         );
     } else if n > max {
         r.error_hint(

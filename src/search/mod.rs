@@ -1074,8 +1074,8 @@ impl Index {
 
     /// An Arabic word the bank does not know, read without the particles written onto its
     /// front ("بواشنطن" is "in Washington", "لغوغل" "to Google", "هالعقد" "this contract"), the
-    /// dialects' tense marker before a verb ("بيفصلوا", "كيخدمو": the ب/ك/ح/ه of "is doing",
-    /// "will do") or the pronoun and verb ending written onto its end ("فصلوهم" "they fired
+    /// dialects' tense marker before a verb ("بيستخدموها" "they are using it": the ب/ك/ح/ه of
+    /// "is doing", "will do"; the verb's own person letter stays) or the pronoun and verb ending written onto its end ("فصلوهم" "they fired
     /// them", "علاقتها" "its relation"), when what stays is a word the bank knows. The reading
     /// that strips the fewest letters wins.
     fn without_affixes(&self, word: &str) -> Option<u32> {
