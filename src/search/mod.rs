@@ -1092,45 +1092,27 @@ impl Index {
         ];
         // What a verb or a noun ends with before its pronoun: "فصلو-هم", "علاقت-ها".
         const ENDINGS: [&str; 4] = ["", "و", "ت", "وا"];
-        let mut best: Option<(usize, u32)> = None;
-        for clitic in CLITICS {
-            // "ها" is "this" only before the article: "هالعقد", not "هاتف".
-            if clitic == "ها" && !word.starts_with("هال") {
-                continue;
-            }
-            let Some(front) = word.strip_prefix(clitic) else {
-                continue;
-            };
-            for tense in TENSE {
-                let Some(verb) = front.strip_prefix(tense) else {
-                    continue;
-                };
-                if !tense.is_empty() && !verb.starts_with(PERSON) {
-                    continue;
-                }
-                for pronoun in PRONOUNS {
-                    let Some(body) = verb.strip_suffix(pronoun) else {
-                        continue;
-                    };
-                    for ending in ENDINGS {
-                        let Some(rest) = body.strip_suffix(ending) else {
-                            continue;
-                        };
-                        let stripped = word.len() - rest.len();
-                        if stripped == 0
-                            || rest.chars().count() < 3
-                            || best.is_some_and(|(fewest, _)| fewest <= stripped)
-                        {
-                            continue;
-                        }
-                        if let Some(&id) = self.terms.get(&self.analyzer.term(rest)) {
-                            best = Some((stripped, id));
-                        }
-                    }
-                }
-            }
-        }
-        best.map(|(_, id)| id)
+        // "ها" is "this" only before the article: "هالعقد", not "هاتف".
+        let fronts = CLITICS
+            .iter()
+            .filter(|&&clitic| clitic != "ها" || word.starts_with("هال"))
+            .filter_map(|clitic| word.strip_prefix(clitic))
+            .flat_map(|front| {
+                TENSE.iter().filter_map(move |tense| {
+                    let verb = front.strip_prefix(tense)?;
+                    (tense.is_empty() || verb.starts_with(PERSON)).then_some(verb)
+                })
+            });
+        let mut readings: Vec<&str> = fronts
+            .flat_map(|verb| PRONOUNS.iter().filter_map(move |p| verb.strip_suffix(p)))
+            .flat_map(|body| ENDINGS.iter().filter_map(move |e| body.strip_suffix(e)))
+            .filter(|rest| rest.len() < word.len() && rest.chars().count() >= 3)
+            .collect();
+        // Stable: of two readings that strip as much, the first listed wins.
+        readings.sort_by_key(|rest| word.len() - rest.len());
+        readings
+            .into_iter()
+            .find_map(|rest| self.terms.get(&self.analyzer.term(rest)).copied())
     }
 
     /// Autocomplete: up to `limit` documents for a partial input, best first. Empty input
