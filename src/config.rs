@@ -506,6 +506,10 @@ impl Config {
             let message = crate::bank::plain_serde(e.message().trim());
             at(e.span().map_or(0, |s| s.start), &message)
         })?;
+        // A setting's problem, reported where the setting is written.
+        let at_setting = |keys: &[&str], message: &str| -> Result<Config, String> {
+            Err(at(value_offset(text, keys).unwrap_or(0), message))
+        };
         if let Some((offset, message)) = bad_id(text, &config) {
             return Err(at(offset, &message));
         }
@@ -515,29 +519,23 @@ impl Config {
             } else {
                 "max_bank_mb"
             };
-            let offset = value_offset(text, &[key]).unwrap_or(0);
-            return Err(at(offset, &format!("{key} must be at least 1")));
+            return at_setting(&[key], &format!("{key} must be at least 1"));
         }
         if config.bank.as_os_str().is_empty() {
-            let offset = value_offset(text, &["bank"]).unwrap_or(0);
             let message = "bank is empty: name the bank folder, e.g. bank = \"responses\"";
-            return Err(at(offset, message));
+            return at_setting(&["bank"], message);
         }
         if let Some((key, message)) = config.gaps.problem() {
-            let offset = value_offset(text, &["gaps", key]).unwrap_or(0);
-            return Err(at(offset, &message));
+            return at_setting(&["gaps", key], &message);
         }
         if let Some(Err(message)) = config.ops.listen.as_deref().map(parse_listen) {
-            let offset = value_offset(text, &["ops", "listen"]).unwrap_or(0);
-            return Err(at(offset, &format!("listen: {message}")));
+            return at_setting(&["ops", "listen"], &format!("listen: {message}"));
         }
         if let Some(message) = http_listen_problem(&config.http.listen) {
-            let offset = value_offset(text, &["http", "listen"]).unwrap_or(0);
-            return Err(at(offset, &format!("listen: {message}")));
+            return at_setting(&["http", "listen"], &format!("listen: {message}"));
         }
         if config.http.max_body_kb == 0 {
-            let offset = value_offset(text, &["http", "max_body_kb"]).unwrap_or(0);
-            return Err(at(offset, "max_body_kb must be at least 1"));
+            return at_setting(&["http", "max_body_kb"], "max_body_kb must be at least 1");
         }
         if let Some(message) = config
             .state_url
@@ -545,12 +543,10 @@ impl Config {
             .filter(|url| !url.trim().is_empty())
             .and_then(crate::cooldown::Limiter::url_problem)
         {
-            let offset = value_offset(text, &["state_url"]).unwrap_or(0);
-            return Err(at(offset, &message));
+            return at_setting(&["state_url"], &message);
         }
         if let Some((key, message)) = config.card.problem() {
-            let offset = value_offset(text, &["card", key]).unwrap_or(0);
-            return Err(at(offset, &message));
+            return at_setting(&["card", key], &message);
         }
         Ok(config)
     }
